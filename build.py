@@ -1,0 +1,104 @@
+"""Command line: python build.py build | check | serve | new-round. The library is bulletin/."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from bulletin import __version__
+from bulletin.builder import build_site, load_site
+from bulletin.newround import NewRoundProblem, new_round
+from bulletin.output import OutputProblem
+from bulletin.problems import ContentError
+from bulletin.render import TemplateProblem
+
+
+def site_option(command):
+    @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
+                  show_default=True, help="Folder holding site.yaml and content/.")
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        return command(*args, **kwargs)
+    return wrapper
+
+
+def fail(lines: list[str], summary: str) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    click.echo(summary, err=True)
+    sys.exit(1)
+
+
+def report_failure(error: Exception, action: str) -> None:
+    if isinstance(error, ContentError):
+        count = len(error.problems)
+        fail([str(p) for p in error.problems],
+             f"{count} problem{'s' if count != 1 else ''} found; {action}")
+    fail([str(error)], action)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="bulletin")
+def cli() -> None:
+    """Build the transparency bulletins of pledged livelihood projects."""
+
+
+@cli.command()
+@site_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: public/ in the site folder).")
+def build(site_dir: Path, out_dir: Path | None) -> None:
+    """Validate all content, then render the site."""
+    out_dir = out_dir or site_dir / "public"
+    try:
+        report = build_site(site_dir, out_dir)
+    except (ContentError, TemplateProblem, OutputProblem) as error:
+        report_failure(error, f"nothing was written; {out_dir} is unchanged.")
+    click.echo(f"Built {report.rounds} rounds, {report.units} units, {report.projects} projects "
+               f"({report.entries} entries), {report.pages} pages in {report.seconds:.2f} s -> {out_dir}")
+
+
+@cli.command()
+@site_option
+def check(site_dir: Path) -> None:
+    """Validate all content without writing anything."""
+    try:
+        site = load_site(site_dir)
+    except ContentError as error:
+        report_failure(error, "fix them and run check again.")
+    entries = sum(len(ur.entries) for ur in site.unit_rounds.values())
+    click.echo(f"OK: {len(site.rounds)} rounds, {len(site.units)} units, {entries} project entries.")
+
+
+@cli.command()
+@site_option
+@click.option("--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: public/ in the site folder).")
+def serve(site_dir: Path, port: int, out_dir: Path | None) -> None:
+    """Build, serve on 127.0.0.1, and rebuild when anything changes."""
+    from bulletin.serve import serve_site
+    serve_site(site_dir, out_dir or site_dir / "public", port)
+
+
+@cli.command("new-round")
+@site_option
+@click.argument("round_id")
+@click.option("--title", required=True, help="Title of the round, e.g. 第三轮公布.")
+@click.option("--date", "date_text", required=True, help="Publication date, e.g. 2021-10-25.")
+def new_round_command(site_dir: Path, round_id: str, title: str, date_text: str) -> None:
+    """Start round ROUND_ID from the latest round's lists."""
+    try:
+        created = new_round(site_dir, round_id, title, date_text)
+    except (ContentError, NewRoundProblem) as error:
+        report_failure(error, "no round was added.")
+    click.echo(f"Added round {round_id} to site.yaml and copied {len(created)} unit files into "
+               f"content/{round_id}/. Rewrite each project's status and progress, then run "
+               f"'python build.py build'.")
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,19 @@
+"""Transparency bulletins of pledged livelihood projects, as a static site.
+
+The modules follow the build's data flow:
+
+    config      site.yaml: title, language, rounds
+    source      reading YAML files with a location for every value
+    content     validating units and project files against the contract
+    model       rounds, units, project entries and histories (no I/O)
+    markup      Markdown progress text to safe HTML
+    i18n        translation tables for the UI
+    pages       which pages exist, at which URL, with which data
+    render      Jinja2 templates to HTML strings
+    output      the only module that writes the output folder
+    build       build_site(): one call per step, in order
+    newround    scaffolding the next round from the latest one
+    serve       local preview that rebuilds on change
+"""
+
+__version__ = "0.1.0"

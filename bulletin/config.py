@@ -1,0 +1,91 @@
+"""site.yaml: the district's settings and its ordered list of rounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .problems import ContentError, Location, Problem
+from .schema import Checker, Date, Field, Identifier, ListOf, OneOf, Record, Text, check_document
+from .source import SourceDocument, read_yaml_file
+
+LANGUAGES = ("zh-CN", "en")
+
+ROUND_SCHEMA = Record((
+    Field("id", Identifier(), True, "stable name of the round, used in URLs and as its content folder"),
+    Field("title", Text(), True, "how the round is called, e.g. 第二轮公布"),
+    Field("date", Date(), True, "publication date, e.g. 2021-08-24"),
+))
+
+SITE_SCHEMA = Record((
+    Field("title", Text(), True, "the site's name, shown on every page"),
+    Field("publisher", Text(), True, "who publishes the bulletins"),
+    Field("language", OneOf(LANGUAGES), False, "language of the interface (default zh-CN)"),
+    Field("supervision", Record((
+        Field("phone", Text(), True, "supervision phone citizens may call"),
+        Field("note", Text(multiline=True), False, "what the phone is for, shown beside it"),
+    )), True, "shown on every bulletin"),
+    Field("base_url", Text(), False, "where the site is published, e.g. https://example.gov.cn/bulletins/"),
+    Field("rounds", ListOf(ROUND_SCHEMA, allow_empty=False), True, "publication rounds, oldest first"),
+))
+
+
+@dataclass(frozen=True)
+class RoundConfig:
+    id: str
+    title: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str
+    publisher: str
+    language: str
+    supervision_phone: str
+    supervision_note: str
+    base_url: str
+    rounds: tuple[RoundConfig, ...]
+
+
+def load_site_config(site_dir: Path) -> tuple[SiteConfig, SourceDocument]:
+    path = site_dir / "site.yaml"
+    if not path.is_file():
+        raise ContentError([Problem(Location("site.yaml", 1, 1), "",
+                                    f"no site.yaml in {site_dir}; run the command in the site's folder "
+                                    "or pass --site DIR")])
+    document = read_yaml_file(path, site_dir)
+    data, problems = check_document(document, SITE_SCHEMA, "site.yaml")
+    if data is not None:
+        problems += _check_rounds(document, data["rounds"])
+    if problems:
+        raise ContentError(problems)
+    return parse_site_config(data), document
+
+
+def _check_rounds(document: SourceDocument, rounds: list[dict]):
+    checker = Checker(document)
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(rounds):
+        if entry["id"] in seen:
+            checker.report(("rounds", index, "id"),
+                           f"round '{entry['id']}' is listed twice (also rounds[{seen[entry['id']]}])")
+        seen.setdefault(entry["id"], index)
+        if index and entry["date"] < rounds[index - 1]["date"]:
+            checker.report(("rounds", index, "date"),
+                           f"{entry['date']} is before the previous round's date "
+                           f"{rounds[index - 1]['date']}; list rounds oldest first")
+    return checker.problems
+
+
+def parse_site_config(data: dict) -> SiteConfig:
+    return SiteConfig(
+        title=data["title"],
+        publisher=data["publisher"],
+        language=data.get("language", "zh-CN"),
+        supervision_phone=data["supervision"]["phone"],
+        supervision_note=data["supervision"].get("note", ""),
+        base_url=data.get("base_url", ""),
+        rounds=tuple(RoundConfig(r["id"], r["title"], r["date"]) for r in data["rounds"]),
+    )

@@ -1,0 +1,169 @@
+"""Loading and validating the content tree: content/units.yaml and content/<round>/<unit>.yaml.
+
+Every file is read and checked before anything is built, and every problem
+of every file is reported at once, each with its file, line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import SiteConfig
+from .problems import ContentError, Location, Problem, did_you_mean
+from .schema import Checker, Date, Field, Identifier, ListOf, Number, OneOf, Record, Text, check_document
+from .source import SourceDocument, read_yaml_file
+
+STATUSES = ("not_started", "in_progress", "completed", "suspended", "cancelled")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+UNIT_SCHEMA = Record((
+    Field("id", Identifier(), True, "stable name of the unit; its files are named <id>.yaml"),
+    Field("name", Text(), True, "the unit's name, e.g. 区委办公室"),
+    Field("group", Text(), True, "the group it is listed under, e.g. 镇乡街 or 区直部门"),
+    Field("order", Number(minimum=None), False, "position in lists (smaller first)"),
+))
+
+UNITS_FILE_SCHEMA = Record((
+    Field("units", ListOf(UNIT_SCHEMA, allow_empty=False), True, "every unit that publishes projects"),
+))
+
+PROJECT_SCHEMA = Record((
+    Field("id", Identifier(), True, "stable name of the project within its unit, the same in every round"),
+    Field("title", Text(), True, "领办项目: what was pledged"),
+    Field("status", OneOf(STATUSES), True, "where the project stands"),
+    Field("progress", Text(multiline=True), True, "工作进展, in Markdown"),
+    Field("lead", Text(), False, "领办人: who leads it"),
+    Field("category", Text(), False, "category or batch, e.g. 人居环境"),
+    Field("location", Text(), False, "village, community or street concerned"),
+    Field("funding", Record((
+        Field("amount", Number(), True, "amount of money"),
+        Field("unit", Text(), True, "currency unit, e.g. 元 or 万元"),
+    )), False, "money committed"),
+    Field("target", Record((
+        Field("name", Text(), True, "what is counted, e.g. 划定车位"),
+        Field("planned", Number(positive=True), True, "how many were pledged"),
+        Field("done", Number(), True, "how many are done so far"),
+        Field("unit", Text(), False, "unit of the count, e.g. 个"),
+    )), False, "a quantitative target; shown with its completion rate"),
+    Field("updated", Date(), False, "date of the latest progress, e.g. 2021-08-20"),
+))
+
+UNIT_ROUND_SCHEMA = Record((
+    Field("projects", ListOf(PROJECT_SCHEMA), True, "the unit's projects in this round, in order"),
+))
+
+
+@dataclass(frozen=True)
+class UnitFile:
+    round_id: str
+    unit_id: str
+    projects: tuple[dict, ...]
+    document: SourceDocument
+
+
+@dataclass(frozen=True)
+class Content:
+    units: tuple[dict, ...]
+    unit_files: tuple[UnitFile, ...]
+
+
+def load_content(site_dir: Path, config: SiteConfig, site_document: SourceDocument) -> Content:
+    problems: list[Problem] = []
+    content_dir = site_dir / "content"
+    units = _load_units(site_dir, content_dir, problems)
+    unit_ids = {unit["id"] for unit in units}
+    round_ids = [r.id for r in config.rounds]
+
+    for index, round_config in enumerate(config.rounds):
+        if not (content_dir / round_config.id).is_dir():
+            problems.append(Problem(site_document.where(("rounds", index, "id")), f"rounds[{index}].id",
+                                    f"content/{round_config.id}/ does not exist; create it, or run "
+                                    f"'python build.py new-round' to start a round"))
+
+    unit_files: list[UnitFile] = []
+    if content_dir.is_dir():
+        for entry in sorted(content_dir.iterdir()):
+            if entry.name.startswith(".") or entry.name in ("units.yaml", "units.yml"):
+                continue
+            shown = f"content/{entry.name}"
+            if not entry.is_dir():
+                problems.append(Problem(Location(shown, 1, 1), "",
+                                        "unexpected file: content/ holds units.yaml and one folder per round"))
+            elif entry.name not in round_ids:
+                problems.append(Problem(Location(shown + "/", 1, 1), "",
+                                        f"round folder '{entry.name}' is not listed under rounds: in site.yaml"
+                                        f"{did_you_mean(entry.name, round_ids)}"))
+            else:
+                unit_files += _load_round(site_dir, entry, unit_ids, problems)
+    if problems:
+        raise ContentError(problems)
+    return Content(tuple(units), tuple(unit_files))
+
+
+def _load_units(site_dir: Path, content_dir: Path, problems: list[Problem]) -> list[dict]:
+    path = content_dir / "units.yaml"
+    if not path.is_file():
+        problems.append(Problem(Location("content/units.yaml", 1, 1), "",
+                                "missing: list the units here as 'units:' with id, name and group"))
+        return []
+    try:
+        document = read_yaml_file(path, site_dir)
+    except ContentError as error:
+        problems += error.problems
+        return []
+    data, found = check_document(document, UNITS_FILE_SCHEMA, "unit registry")
+    problems += found
+    if data is None:
+        return []
+    problems += _duplicate_ids(document, data["units"], ("units",), "unit")
+    return data["units"]
+
+
+def _load_round(site_dir: Path, folder: Path, unit_ids: set[str], problems: list[Problem]) -> list[UnitFile]:
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        shown = f"content/{folder.name}/{path.name}"
+        if path.is_dir() or path.suffix not in YAML_SUFFIXES:
+            problems.append(Problem(Location(shown, 1, 1), "",
+                                    "unexpected entry: a round folder holds one <unit id>.yaml file per unit"))
+            continue
+        if unit_ids and path.stem not in unit_ids:
+            problems.append(Problem(Location(shown, 1, 1), "",
+                                    f"unit '{path.stem}' is not in content/units.yaml"
+                                    f"{did_you_mean(path.stem, unit_ids)}; add it there or rename the file"))
+            continue
+        try:
+            document = read_yaml_file(path, site_dir)
+        except ContentError as error:
+            problems += error.problems
+            continue
+        data, found = check_document(document, UNIT_ROUND_SCHEMA, "unit's project list")
+        problems += found
+        if data is None:
+            continue
+        duplicates = _duplicate_ids(document, data["projects"], ("projects",), "project")
+        problems += duplicates
+        if not duplicates:
+            files.append(UnitFile(folder.name, path.stem, tuple(data["projects"]), document))
+    return files
+
+
+def _duplicate_ids(document: SourceDocument, items: list[dict], path: tuple, what: str) -> list[Problem]:
+    """Ids must be unique, and unique ignoring case: on Windows and macOS disks
+    `A.html` and `a.html` are the same file."""
+    checker = Checker(document)
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        folded = item["id"].casefold()
+        if folded in first:
+            other = items[first[folded]]["id"]
+            line = document.where(path + (first[folded], "id")).line
+            same = "the same id" if other == item["id"] else f"an id that differs only in case ('{other}')"
+            checker.report(path + (index, "id"), f"{what} id '{item['id']}' repeats {same} "
+                                                 f"at line {line}; each {what} needs its own id")
+        else:
+            first[folded] = index
+    return checker.problems

@@ -1,0 +1,49 @@
+"""Translation tables: every string of the interface comes from here, none from templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .problems import ContentError, Location, Problem
+from .source import read_yaml_file
+
+
+@dataclass(frozen=True)
+class Translator:
+    language: str
+    table: dict[str, str]
+
+    def __call__(self, key: str, **values: object) -> str:
+        try:
+            text = self.table[key]
+        except KeyError:
+            raise KeyError(f"no translation for '{key}' in language {self.language}") from None
+        return text.format(**values) if values else text
+
+    def date(self, value: dt.date) -> str:
+        return self.table["date_format"].format(year=value.year, month=value.month, day=value.day)
+
+    def status(self, status: str) -> str:
+        return self(f"status.{status}")
+
+
+def load_translator(language: str, template_dirs: list[Path], site_dir: Path) -> Translator:
+    """Bundled table first, then the site's own, key by key, so a district can
+    change one phrase without copying the whole table."""
+    table: dict[str, str] = {}
+    for folder in reversed(template_dirs):
+        path = folder / "i18n" / f"{language}.yaml"
+        if not path.is_file():
+            continue
+        document = read_yaml_file(path, site_dir)
+        data = document.data or {}
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise ContentError([Problem(Location(document.display_path, 1, 1), "",
+                                        "a translation table maps each key to a text")])
+        table.update(data)
+    if not table:
+        raise ContentError([Problem(Location("site.yaml", 1, 1), "language",
+                                    f"no translation table for language '{language}'")])
+    return Translator(language, table)

@@ -1,0 +1,238 @@
+"""The in-memory model: rounds, units, project entries and their histories.
+
+Pure functions of validated content; no I/O. The rule that matters most to
+citizens lives here: a project that was on a unit's list and is missing from a
+later round is never silently dropped. It stays visible as "not reported" in
+every later round until it reappears, unless it was last reported completed
+or cancelled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .config import SiteConfig
+from .content import STATUSES, Content
+
+CLOSED_STATUSES = frozenset({"completed", "cancelled"})
+NOT_REPORTED = "not_reported"  # a pseudo-status for counts and badges
+
+# Fields compared between rounds, in the order changes are listed.
+COMPARED_FIELDS = ("status", "title", "lead", "category", "location", "funding", "target")
+
+
+@dataclass(frozen=True)
+class Round:
+    id: str
+    title: str
+    date: dt.date
+    position: int  # 0 for the oldest round
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name: str
+    group: str
+    order: float
+
+
+@dataclass(frozen=True)
+class Funding:
+    amount: float
+    unit: str
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    planned: float
+    done: float
+    unit: str
+
+    @property
+    def rate(self) -> float:
+        """Completion in percent; may exceed 100 when a target was surpassed."""
+        return self.done / self.planned * 100
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A project as one unit reported it in one round."""
+
+    unit_id: str
+    project_id: str
+    round_id: str
+    number: int  # 1-based position in the unit's list for that round
+    title: str
+    status: str
+    progress: str  # Markdown source
+    lead: str = ""
+    category: str = ""
+    location: str = ""
+    funding: Funding | None = None
+    target: Target | None = None
+    updated: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: object
+    after: object
+
+
+@dataclass(frozen=True)
+class Step:
+    """One round of a project's history: reported, or missing from the list."""
+
+    round: Round
+    entry: Entry | None  # None: the unit did not report the project this round
+    last: Entry  # the latest entry at or before this round
+    changes: tuple[Change, ...] = ()  # against the previous reported entry
+    progress_rewritten: bool | None = None  # None for the first report and missing rounds
+
+    @property
+    def reported(self) -> bool:
+        return self.entry is not None
+
+
+@dataclass(frozen=True)
+class History:
+    unit_id: str
+    project_id: str
+    steps: tuple[Step, ...]
+
+    @property
+    def latest(self) -> Entry:
+        return self.steps[-1].last
+
+    @property
+    def first_round(self) -> Round:
+        return self.steps[0].round
+
+    @property
+    def latest_step(self) -> Step:
+        return self.steps[-1]
+
+    @property
+    def latest_reported_round(self) -> Round:
+        return next(step.round for step in reversed(self.steps) if step.reported)
+
+
+@dataclass(frozen=True)
+class UnitRound:
+    """A unit's list in one round, with the projects it failed to report."""
+
+    unit: Unit
+    round: Round
+    entries: tuple[Entry, ...]
+    missing: tuple[Step, ...]  # steps whose entry is None
+    submitted: bool  # False when the unit sent no file this round
+
+    @property
+    def counts(self) -> Counter:
+        counts = Counter(entry.status for entry in self.entries)
+        counts[NOT_REPORTED] = len(self.missing)
+        return counts
+
+
+@dataclass(frozen=True)
+class Site:
+    config: SiteConfig
+    rounds: tuple[Round, ...]
+    units: tuple[Unit, ...]  # in display order
+    unit_rounds: dict[tuple[str, str], UnitRound]  # (round id, unit id)
+    histories: dict[tuple[str, str], History]  # (unit id, project id)
+    groups: tuple[str, ...] = field(default=())
+
+    @property
+    def latest_round(self) -> Round:
+        return self.rounds[-1]
+
+    def round_units(self, round_id: str) -> list[UnitRound]:
+        return [self.unit_rounds[(round_id, unit.id)] for unit in self.units
+                if (round_id, unit.id) in self.unit_rounds]
+
+    def unit_histories(self, unit_id: str) -> list[History]:
+        return [history for (owner, _), history in self.histories.items() if owner == unit_id]
+
+
+def build_model(config: SiteConfig, content: Content) -> Site:
+    rounds = tuple(Round(r.id, r.title, r.date, index) for index, r in enumerate(config.rounds))
+    units = tuple(sorted((Unit(u["id"], u["name"], u["group"], u.get("order", 0)) for u in content.units),
+                         key=lambda unit: (unit.order, unit.id)))
+    groups = tuple(dict.fromkeys(unit.group for unit in units))
+
+    reports: dict[tuple[str, str], tuple[Entry, ...]] = {}
+    for unit_file in content.unit_files:
+        reports[(unit_file.round_id, unit_file.unit_id)] = tuple(
+            _entry(unit_file.unit_id, unit_file.round_id, number, project)
+            for number, project in enumerate(unit_file.projects, start=1))
+
+    histories: dict[tuple[str, str], History] = {}
+    unit_rounds: dict[tuple[str, str], UnitRound] = {}
+    for unit in units:
+        own = _unit_histories(unit.id, rounds, reports)
+        histories.update(own)
+        missing: dict[str, list[Step]] = {}
+        for history in own.values():
+            for step in history.steps:
+                if not step.reported:
+                    missing.setdefault(step.round.id, []).append(step)
+        for rnd in rounds:
+            submitted = (rnd.id, unit.id) in reports
+            if submitted or rnd.id in missing:
+                unit_rounds[(rnd.id, unit.id)] = UnitRound(unit, rnd, reports.get((rnd.id, unit.id), ()),
+                                                           tuple(missing.get(rnd.id, ())), submitted)
+    return Site(config, rounds, units, unit_rounds, histories, groups)
+
+
+def _entry(unit_id: str, round_id: str, number: int, project: dict) -> Entry:
+    funding = project.get("funding")
+    target = project.get("target")
+    return Entry(
+        unit_id=unit_id, project_id=project["id"], round_id=round_id, number=number,
+        title=project["title"], status=project["status"], progress=project["progress"],
+        lead=project.get("lead", ""), category=project.get("category", ""),
+        location=project.get("location", ""),
+        funding=Funding(funding["amount"], funding["unit"]) if funding else None,
+        target=Target(target["name"], target["planned"], target["done"], target.get("unit", "")) if target else None,
+        updated=project.get("updated"),
+    )
+
+
+def _unit_histories(unit_id: str, rounds: tuple[Round, ...],
+                    reports: dict[tuple[str, str], tuple[Entry, ...]]) -> dict[tuple[str, str], History]:
+    """Follow each of a unit's projects through the rounds, in order of first appearance."""
+    steps: dict[str, list[Step]] = {}
+    last_seen: dict[str, Entry] = {}
+    for rnd in rounds:
+        present = {entry.project_id: entry for entry in reports.get((rnd.id, unit_id), ())}
+        for project_id, entry in present.items():
+            previous = last_seen.get(project_id)
+            steps.setdefault(project_id, []).append(Step(
+                rnd, entry, entry,
+                changes=_changes(previous, entry) if previous else (),
+                progress_rewritten=(previous.progress != entry.progress) if previous else None))
+            last_seen[project_id] = entry
+        for project_id, previous in last_seen.items():
+            if project_id not in present and previous.status not in CLOSED_STATUSES:
+                steps[project_id].append(Step(rnd, None, previous))
+    return {(unit_id, project_id): History(unit_id, project_id, tuple(project_steps))
+            for project_id, project_steps in steps.items()}
+
+
+def _changes(before: Entry, after: Entry) -> tuple[Change, ...]:
+    return tuple(Change(name, getattr(before, name), getattr(after, name))
+                 for name in COMPARED_FIELDS if getattr(before, name) != getattr(after, name))
+
+
+def status_counts(unit_rounds: list[UnitRound]) -> Counter:
+    total: Counter = Counter({status: 0 for status in STATUSES})
+    total[NOT_REPORTED] = 0
+    for unit_round in unit_rounds:
+        total.update(unit_round.counts)
+    return total

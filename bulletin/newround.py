@@ -1,0 +1,96 @@
+"""Starting the next round from the latest one.
+
+Each unit file of the latest round is copied as written (comments included)
+for staff to rewrite, and the round is appended to site.yaml by inserting
+lines after the last round, so every other byte of site.yaml, its comments
+included, stays as staff wrote it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from .builder import load_site
+from .schema import PLAIN_NAME
+from .source import decode_text
+
+
+class NewRoundProblem(Exception):
+    """The round cannot be started; the message says why and how to fix it."""
+
+
+def new_round(site_dir: Path, round_id: str, title: str, date_text: str) -> list[Path]:
+    if not PLAIN_NAME.match(round_id):
+        raise NewRoundProblem(f"round id '{round_id}' is not a plain name: use letters, digits, '-' and '_'")
+    try:
+        date = dt.date.fromisoformat(date_text)
+    except ValueError:
+        raise NewRoundProblem(f"--date '{date_text}' is not a date written like 2021-10-25") from None
+    if not title.strip():
+        raise NewRoundProblem("--title must not be empty")
+
+    site = load_site(site_dir)  # only a valid site is extended
+    if any(r.id == round_id for r in site.rounds):
+        raise NewRoundProblem(f"round '{round_id}' is already listed in site.yaml")
+    latest = site.latest_round
+    if date < latest.date:
+        raise NewRoundProblem(f"{date} is before the latest round '{latest.id}' ({latest.date})")
+    target = site_dir / "content" / round_id
+    if target.exists():
+        raise NewRoundProblem(f"content/{round_id}/ already exists; remove it or choose another id")
+
+    site_yaml = site_dir / "site.yaml"
+    original = site_yaml.read_bytes()
+    updated = append_round(decode_text(original, "site.yaml"), round_id, title.strip(), date)
+
+    source = site_dir / "content" / latest.id
+    created = []
+    target.mkdir(parents=True)
+    try:
+        for path in sorted(source.iterdir()):
+            if path.is_file() and not path.name.startswith("."):
+                copy = target / path.name
+                shutil.copyfile(path, copy)
+                created.append(copy)
+        site_yaml.write_text(updated, encoding="utf-8", newline="")
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
+        site_yaml.write_bytes(original)
+        raise
+    return created
+
+
+def append_round(text: str, round_id: str, title: str, date: dt.date) -> str:
+    """site.yaml text with one more item at the end of `rounds:`, nothing else touched."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    rounds = next(value for key, value in root.value if key.value == "rounds")
+    if rounds.flow_style or not rounds.value:
+        raise NewRoundProblem("rounds: in site.yaml is not a block list ('- id: ...' lines); "
+                              "add the round there by hand")
+    last = rounds.value[-1]
+    key_column = last.start_mark.column
+    line_start = text.rfind("\n", 0, last.start_mark.index) + 1
+    dash_column = text.index("-", line_start) - line_start
+    # Insert after the line where the last item's last value ends, so comments
+    # and blank lines that follow the list stay where they are.
+    deepest = last
+    while isinstance(deepest, (yaml.MappingNode, yaml.SequenceNode)) and deepest.value:
+        deepest = deepest.value[-1][1] if isinstance(deepest, yaml.MappingNode) else deepest.value[-1]
+    lines = text.splitlines(keepends=True)
+    end = deepest.end_mark
+    end_line = end.line if end.column == 0 else end.line + 1
+    while end_line > 0 and not lines[end_line - 1].strip():
+        end_line -= 1
+    before = "".join(lines[:end_line])
+    if before and not before.endswith(("\n", "\r")):
+        before += "\n"
+    newline = "\r\n" if "\r\n" in text else "\n"
+    item = (f"{' ' * dash_column}-{' ' * (key_column - dash_column - 1)}id: {round_id}{newline}"
+            f"{' ' * key_column}title: {json.dumps(title, ensure_ascii=False)}{newline}"
+            f"{' ' * key_column}date: {date.isoformat()}{newline}")
+    return before + item + "".join(lines[end_line:])

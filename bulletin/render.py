@@ -1,0 +1,83 @@
+"""Rendering pages with Jinja2: the district's templates first, the bundled ones behind them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from .i18n import Translator
+from .markup import render_markdown
+from .model import Funding, Site, Target
+from .pages import Links, Page
+
+
+class TemplateProblem(Exception):
+    """A template could not be loaded or rendered; the message names it."""
+
+
+def format_number(value: float) -> str:
+    """5000 -> '5000', 2.50 -> '2.5': as staff wrote it, without a stray '.0'."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def format_rate(value: float) -> str:
+    return format_number(round(value, 1))
+
+
+def format_change_value(value: object, translator: Translator) -> str:
+    """A field's value as shown in a before -> after change line."""
+    if value is None or value == "":
+        return translator("empty_value")
+    if isinstance(value, Funding):
+        return f"{format_number(value.amount)}{value.unit}"
+    if isinstance(value, Target):
+        return f"{value.name} {format_number(value.done)}/{format_number(value.planned)}{value.unit}"
+    return str(value)
+
+
+def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder)) for folder in template_dirs]),
+        autoescape=True,  # every value from content is escaped unless it passed the Markdown sanitizer
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["markdown"] = render_markdown
+    environment.filters["number"] = format_number
+    environment.filters["rate"] = format_rate
+    environment.filters["change_value"] = format_change_value
+    return environment
+
+
+class Renderer:
+    def __init__(self, site: Site, translator: Translator, template_dirs: list[Path]):
+        self.site = site
+        self.translator = translator
+        self.environment = make_environment(template_dirs)
+        self.units_by_id = {unit.id: unit for unit in site.units}
+        self.rounds_by_id = {rnd.id: rnd for rnd in site.rounds}
+
+    def render(self, page: Page) -> str:
+        links = Links(page.path)
+        trail = [(self.translator(crumb.label) if crumb.translate else crumb.label,
+                  links.to(crumb.path) if crumb.path else None) for crumb in page.trail]
+        try:
+            template = self.environment.get_template(page.template)
+            return template.render(
+                page.context, site=self.site, config=self.site.config, t=self.translator,
+                link=links, page_path=page.path, trail=trail, units_by_id=self.units_by_id,
+                rounds_by_id=self.rounds_by_id)
+        except jinja2.TemplateSyntaxError as error:
+            raise TemplateProblem(f"{error.filename or error.name}:{error.lineno}: template error: "
+                                  f"{error.message}") from None
+        except jinja2.TemplateError as error:
+            raise TemplateProblem(f"templates/{page.template}: cannot render {page.path}: {error}") from None
+        except KeyError as error:  # a missing translation
+            raise TemplateProblem(f"templates/{page.template}: {error.args[0]}") from None
