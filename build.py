@@ -14,6 +14,7 @@ from bulletin.newround import NewRoundProblem, new_round
 from bulletin.output import OutputProblem
 from bulletin.problems import ContentError
 from bulletin.render import TemplateProblem
+from bulletin.search import SearchProblem
 
 
 def site_option(command):
@@ -50,12 +51,14 @@ def cli() -> None:
 @site_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: public/ in the site folder).")
-def build(site_dir: Path, out_dir: Path | None) -> None:
+@click.option("--no-search", is_flag=True,
+              help="Skip the Pagefind index (faster; the search page then uses its offline data).")
+def build(site_dir: Path, out_dir: Path | None, no_search: bool) -> None:
     """Validate all content, then render the site."""
     out_dir = out_dir or site_dir / "public"
     try:
-        report = build_site(site_dir, out_dir)
-    except (ContentError, TemplateProblem, OutputProblem) as error:
+        report = build_site(site_dir, out_dir, with_search=not no_search)
+    except (ContentError, TemplateProblem, OutputProblem, SearchProblem) as error:
         report_failure(error, f"nothing was written; {out_dir} is unchanged.")
     click.echo(f"Built {report.rounds} rounds, {report.units} units, {report.projects} projects "
                f"({report.entries} entries), {report.pages} pages in {report.seconds:.2f} s -> {out_dir}")

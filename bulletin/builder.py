@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from .model import Site, build_model
 from .output import StagedOutput, check_output_folder, merged_files
 from .pages import ASSET_FOLDER, plan_pages
 from .render import Renderer
+from .search import (PAGEFIND_FOLDER, build_pagefind_index, filter_vocabulary, pagefind_language,
+                     search_records, search_scripts)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_TEMPLATES = PROJECT_ROOT / "templates"
@@ -43,7 +46,9 @@ def load_site(site_dir: Path) -> Site:
     return build_model(config, content)
 
 
-def build_site(site_dir: Path, out_dir: Path) -> BuildReport:
+def build_site(site_dir: Path, out_dir: Path, with_search: bool = True) -> BuildReport:
+    """Load, check, render, index and swap into place; with_search=False skips only the
+    Pagefind index (the search page then uses its offline data everywhere)."""
     started = time.perf_counter()
     check_output_folder(out_dir, site_dir)
     site = load_site(site_dir)
@@ -52,12 +57,20 @@ def build_site(site_dir: Path, out_dir: Path) -> BuildReport:
     pages = plan_pages(site)
     renderer = Renderer(site, translator, template_dirs)
     assets = merged_files(search_folders(site_dir, BUNDLED_STATIC, "static"))
+    records = search_records(site, translator)
 
     with StagedOutput(out_dir) as output:
         for page in pages:
             output.write(page.path, renderer.render(page).encode("utf-8"))
         for name, source in assets.items():
             output.copy_file(f"{ASSET_FOLDER}/{name}", source)
+        for path, data in search_scripts(records, filter_vocabulary(site, translator)).items():
+            output.write(path, data)
+        if with_search:
+            with tempfile.TemporaryDirectory(prefix="bulletin-search-") as scratch:
+                index = build_pagefind_index(records, pagefind_language(site, records), Path(scratch))
+                for name, source in merged_files([index]).items():
+                    output.copy_file(f"{PAGEFIND_FOLDER}/{name}", source)
         output.commit()
 
     return BuildReport(
@@ -66,6 +79,6 @@ def build_site(site_dir: Path, out_dir: Path) -> BuildReport:
         projects=len(site.histories),
         entries=sum(len(ur.entries) for ur in site.unit_rounds.values()),
         pages=len(pages),
-        files=len(pages) + len(assets),
+        files=len(output.written),
         seconds=time.perf_counter() - started,
     )

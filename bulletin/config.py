@@ -11,6 +11,10 @@ from .schema import Checker, Date, Field, Identifier, ListOf, OneOf, Record, Tex
 from .source import SourceDocument, read_yaml_file
 
 LANGUAGES = ("zh-CN", "en")
+LANGUAGE_SYNONYMS = (
+    ("zh", "zh-CN"), ("cn", "zh-CN"), ("中文", "zh-CN"), ("简体中文", "zh-CN"), ("chinese", "zh-CN"),
+    ("english", "en"), ("英文", "en"), ("英语", "en"),
+)
 
 ROUND_SCHEMA = Record((
     Field("id", Identifier(), True, "stable name of the round, used in URLs and as its content folder"),
@@ -21,7 +25,7 @@ ROUND_SCHEMA = Record((
 SITE_SCHEMA = Record((
     Field("title", Text(), True, "the site's name, shown on every page"),
     Field("publisher", Text(), True, "who publishes the bulletins"),
-    Field("language", OneOf(LANGUAGES), False, "language of the interface (default zh-CN)"),
+    Field("language", OneOf(LANGUAGES, LANGUAGE_SYNONYMS), False, "language of the interface (default zh-CN)"),
     Field("supervision", Record((
         Field("phone", Text(), True, "supervision phone citizens may call"),
         Field("note", Text(multiline=True), False, "what the phone is for, shown beside it"),
@@ -66,12 +70,17 @@ def load_site_config(site_dir: Path) -> tuple[SiteConfig, SourceDocument]:
 
 def _check_rounds(document: SourceDocument, rounds: list[dict]):
     checker = Checker(document)
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # folded like project ids: r2/ and R2/ are one folder on Windows
     for index, entry in enumerate(rounds):
-        if entry["id"] in seen:
+        folded = entry["id"].casefold()
+        if folded in seen:
+            first = rounds[seen[folded]]["id"]
+            line = document.where(("rounds", seen[folded], "id")).line
+            same = ("is listed twice (first at line" if first == entry["id"]
+                    else f"differs only in case from '{first}' (at line")
             checker.report(("rounds", index, "id"),
-                           f"round '{entry['id']}' is listed twice (also rounds[{seen[entry['id']]}])")
-        seen.setdefault(entry["id"], index)
+                           f"round '{entry['id']}' {same} {line}); each round needs its own id")
+        seen.setdefault(folded, index)
         if index and entry["date"] < rounds[index - 1]["date"]:
             checker.report(("rounds", index, "date"),
                            f"{entry['date']} is before the previous round's date "

@@ -15,6 +15,15 @@ from .schema import Checker, Date, Field, Identifier, ListOf, Number, OneOf, Rec
 from .source import SourceDocument, read_yaml_file
 
 STATUSES = ("not_started", "in_progress", "completed", "suspended", "cancelled")
+# How staff say it in Chinese; spelling similarity cannot suggest these.
+STATUS_SYNONYMS = (
+    ("未开始", "not_started"), ("尚未开始", "not_started"), ("未启动", "not_started"),
+    ("进行中", "in_progress"), ("施工中", "in_progress"), ("推进中", "in_progress"),
+    ("正在推进", "in_progress"), ("实施中", "in_progress"),
+    ("已完成", "completed"), ("完成", "completed"), ("已办结", "completed"),
+    ("暂停", "suspended"), ("已暂停", "suspended"),
+    ("取消", "cancelled"), ("已取消", "cancelled"),
+)
 YAML_SUFFIXES = (".yaml", ".yml")
 
 UNIT_SCHEMA = Record((
@@ -31,7 +40,7 @@ UNITS_FILE_SCHEMA = Record((
 PROJECT_SCHEMA = Record((
     Field("id", Identifier(), True, "stable name of the project within its unit, the same in every round"),
     Field("title", Text(), True, "领办项目: what was pledged"),
-    Field("status", OneOf(STATUSES), True, "where the project stands"),
+    Field("status", OneOf(STATUSES, STATUS_SYNONYMS), True, "where the project stands"),
     Field("progress", Text(multiline=True), True, "工作进展, in Markdown"),
     Field("lead", Text(), False, "领办人: who leads it"),
     Field("category", Text(), False, "category or batch, e.g. 人居环境"),
@@ -78,8 +87,8 @@ def load_content(site_dir: Path, config: SiteConfig, site_document: SourceDocume
     for index, round_config in enumerate(config.rounds):
         if not (content_dir / round_config.id).is_dir():
             problems.append(Problem(site_document.where(("rounds", index, "id")), f"rounds[{index}].id",
-                                    f"content/{round_config.id}/ does not exist; create it, or run "
-                                    f"'python build.py new-round' to start a round"))
+                                    f"content/{round_config.id}/ does not exist; create it with one <unit id>.yaml "
+                                    "per unit, or remove the round from site.yaml"))
 
     unit_files: list[UnitFile] = []
     if content_dir.is_dir():
@@ -93,7 +102,8 @@ def load_content(site_dir: Path, config: SiteConfig, site_document: SourceDocume
             elif entry.name not in round_ids:
                 problems.append(Problem(Location(shown + "/", 1, 1), "",
                                         f"round folder '{entry.name}' is not listed under rounds: in site.yaml"
-                                        f"{did_you_mean(entry.name, round_ids)}"))
+                                        f"{did_you_mean(entry.name, round_ids)}; add it there "
+                                        "(python build.py new-round does both), or rename the folder"))
             else:
                 unit_files += _load_round(site_dir, entry, unit_ids, problems)
     if problems:
@@ -103,6 +113,8 @@ def load_content(site_dir: Path, config: SiteConfig, site_document: SourceDocume
 
 def _load_units(site_dir: Path, content_dir: Path, problems: list[Problem]) -> list[dict]:
     path = content_dir / "units.yaml"
+    if not path.is_file() and (content_dir / "units.yml").is_file():  # .yml is accepted everywhere else
+        path = content_dir / "units.yml"
     if not path.is_file():
         problems.append(Problem(Location("content/units.yaml", 1, 1), "",
                                 "missing: list the units here as 'units:' with id, name and group"))
@@ -113,15 +125,15 @@ def _load_units(site_dir: Path, content_dir: Path, problems: list[Problem]) -> l
         problems += error.problems
         return []
     data, found = check_document(document, UNITS_FILE_SCHEMA, "unit registry")
-    problems += found
+    problems += found + _duplicate_ids(document, "units", "unit")
     if data is None:
         return []
-    problems += _duplicate_ids(document, data["units"], ("units",), "unit")
     return data["units"]
 
 
 def _load_round(site_dir: Path, folder: Path, unit_ids: set[str], problems: list[Problem]) -> list[UnitFile]:
     files = []
+    first_file: dict[str, str] = {}  # unit id -> the file read for it
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue
@@ -135,35 +147,48 @@ def _load_round(site_dir: Path, folder: Path, unit_ids: set[str], problems: list
                                     f"unit '{path.stem}' is not in content/units.yaml"
                                     f"{did_you_mean(path.stem, unit_ids)}; add it there or rename the file"))
             continue
+        if path.stem in first_file:  # u1.yaml and u1.yml: one would silently replace the other
+            problems.append(Problem(Location(shown, 1, 1), "",
+                                    f"a second file for unit '{path.stem}' (also {first_file[path.stem]}); "
+                                    "keep only one"))
+            continue
+        first_file[path.stem] = shown
         try:
             document = read_yaml_file(path, site_dir)
         except ContentError as error:
             problems += error.problems
             continue
         data, found = check_document(document, UNIT_ROUND_SCHEMA, "unit's project list")
-        problems += found
-        if data is None:
-            continue
-        duplicates = _duplicate_ids(document, data["projects"], ("projects",), "project")
-        problems += duplicates
-        if not duplicates:
+        duplicates = _duplicate_ids(document, "projects", "project")
+        problems += found + duplicates
+        if data is not None and not duplicates:
             files.append(UnitFile(folder.name, path.stem, tuple(data["projects"]), document))
     return files
 
 
-def _duplicate_ids(document: SourceDocument, items: list[dict], path: tuple, what: str) -> list[Problem]:
+def _duplicate_ids(document: SourceDocument, key: str, what: str) -> list[Problem]:
     """Ids must be unique, and unique ignoring case: on Windows and macOS disks
-    `A.html` and `a.html` are the same file."""
+    `A.html` and `a.html` are the same file.
+
+    Checked on the data as written, not only once the whole file is valid, so a
+    repeated id is reported in the same run as a misspelt status beside it."""
+    items = document.data.get(key) if isinstance(document.data, dict) else None
+    if not isinstance(items, list):
+        return []
     checker = Checker(document)
     first: dict[str, int] = {}
+    ids: dict[int, str] = {}
     for index, item in enumerate(items):
-        folded = item["id"].casefold()
+        if not isinstance(item, dict) or isinstance(item.get("id"), (dict, list, type(None))):
+            continue
+        ids[index] = document.raw((key, index, "id")) or str(item["id"])  # `id: 010` is "010"
+        folded = ids[index].casefold()
         if folded in first:
-            other = items[first[folded]]["id"]
-            line = document.where(path + (first[folded], "id")).line
-            same = "the same id" if other == item["id"] else f"an id that differs only in case ('{other}')"
-            checker.report(path + (index, "id"), f"{what} id '{item['id']}' repeats {same} "
-                                                 f"at line {line}; each {what} needs its own id")
+            other = ids[first[folded]]
+            line = document.where((key, first[folded], "id")).line
+            same = "the same id" if other == ids[index] else f"an id that differs only in case ('{other}')"
+            checker.report((key, index, "id"), f"{what} id '{ids[index]}' repeats {same} "
+                                               f"at line {line}; each {what} needs its own id")
         else:
             first[folded] = index
     return checker.problems

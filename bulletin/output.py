@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 
 class OutputProblem(Exception):
@@ -34,9 +34,8 @@ def check_output_folder(out_dir: Path, site_dir: Path) -> None:
 
 def safe_join(root: Path, relative: str) -> Path:
     """root/relative, refusing anything that could escape root."""
-    parts = PurePosixPath(relative).parts
-    if (not parts or PurePosixPath(relative).is_absolute() or "\\" in relative or "\0" in relative
-            or any(part in ("", ".", "..") for part in parts)):
+    parts = relative.split("/")  # not PurePosixPath: it would quietly normalise "./x" and "a//b"
+    if "\\" in relative or "\0" in relative or any(part in ("", ".", "..") for part in parts):
         raise OutputProblem(f"refusing to write outside the output folder: {relative!r}")
     return root.joinpath(*parts)
 

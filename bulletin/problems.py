@@ -38,7 +38,19 @@ class ContentError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to `word`, or None when nothing is close.
+
+    Compared ignoring case: 'Title' or a file named U1.yaml should still find
+    'title' and 'u1'."""
+    folded: dict[str, str] = {}
+    for choice in sorted(choices):
+        folded.setdefault(choice.casefold(), choice)
+    matches = difflib.get_close_matches(str(word).casefold(), list(folded), n=1, cutoff=0.6)
+    return folded[matches[0]] if matches else None
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix, or '' when nothing is close."""
-    matches = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{matches[0]}'?)" if matches else ""
+    match = closest(word, choices)
+    return f" (did you mean '{match}'?)" if match else ""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 
+from .content import STATUSES
 from .i18n import Translator
 from .markup import render_markdown
 from .model import Funding, Site, Target
@@ -63,6 +64,7 @@ class Renderer:
         self.environment = make_environment(template_dirs)
         self.units_by_id = {unit.id: unit for unit in site.units}
         self.rounds_by_id = {rnd.id: rnd for rnd in site.rounds}
+        self.status_labels = {status: translator.status(status) for status in STATUSES}
 
     def render(self, page: Page) -> str:
         links = Links(page.path)
@@ -73,7 +75,7 @@ class Renderer:
             return template.render(
                 page.context, site=self.site, config=self.site.config, t=self.translator,
                 link=links, page_path=page.path, trail=trail, units_by_id=self.units_by_id,
-                rounds_by_id=self.rounds_by_id)
+                rounds_by_id=self.rounds_by_id, status_labels=self.status_labels)
         except jinja2.TemplateSyntaxError as error:
             raise TemplateProblem(f"{error.filename or error.name}:{error.lineno}: template error: "
                                   f"{error.message}") from None

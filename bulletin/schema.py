@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .problems import Problem, did_you_mean
+from .problems import Problem, closest
 from .source import SourceDocument, format_path
 
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -28,6 +28,14 @@ def describe(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+def as_written(value: Any, path: tuple, checker: "Checker") -> str:
+    """A scalar as staff typed it: `NO`, not False; `010`, not 8."""
+    raw = checker.document.raw(path)
+    if raw is not None:
+        return raw
+    return value if isinstance(value, str) else repr(value)
+
+
 class Checker:
     """Collects problems while checking one document."""
 
@@ -35,7 +43,9 @@ class Checker:
         self.document = document
         self.problems: list[Problem] = []
 
-    def report(self, path: tuple, message: str, *, key: bool = False) -> None:
+    def report(self, path: tuple, message: str, *, key: bool = True) -> None:
+        """Located at the field's name (`status:`), where staff look first; a list item,
+        which has no name, at its value."""
         self.problems.append(Problem(self.document.where(path, key=key), format_path(path), message))
 
 
@@ -51,10 +61,7 @@ class Text(Type):
 
     def check(self, value, path, checker):
         if not isinstance(value, str):
-            hint = ""
-            if isinstance(value, (bool, int, float, dt.date)):
-                hint = "; put it in quotes so it stays exactly as written"
-            checker.report(path, f"expected text, found {describe(value)} {value!r}{hint}")
+            checker.report(path, "expected text, found " + _not_text(value, path, checker))
             return None
         text = value.strip()
         if not text:
@@ -68,11 +75,32 @@ class Text(Type):
         return text
 
 
+def _not_text(value: Any, path: tuple, checker: Checker) -> str:
+    """What a Text field holds instead of text, and how to write it as text."""
+    written = as_written(value, path, checker)
+    keep = f"; put it in quotes to keep it as written: '{written}'"
+    if isinstance(value, bool):
+        return f"{written}, which YAML reads as {'true' if value else 'false'}{keep}"
+    if isinstance(value, (int, float)):
+        return f"the number {written}{keep}"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"the date {written}{keep}"
+    if isinstance(value, list):
+        return ("a list; for text over several lines write '|' after the field name "
+                "and indent every line of the text below it")
+    if isinstance(value, dict):
+        return ("a group of fields; a ':' followed by a space inside text starts a field: put the "
+                "text in quotes, or write the colon as full-width '：'")
+    return describe(value)
+
+
 @dataclass(frozen=True)
 class Identifier(Type):
     def check(self, value, path, checker):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)  # `id: 3` is a fine name; it becomes part of a URL as "3"
+        if isinstance(value, (bool, int, float, dt.date)):
+            # `id: 3` or `id: 2021-2` is a fine name, as written: `010` must
+            # stay "010", not become the octal 8.
+            value = as_written(value, path, checker)
         if not isinstance(value, str):
             checker.report(path, f"expected a plain name, found {describe(value)}")
             return None
@@ -93,7 +121,10 @@ class Number(Type):
             hint = ""
             if isinstance(value, str) and re.fullmatch(r"[\d,，.]+", value.strip()):
                 hint = "; write the digits alone, without quotes or thousands separators"
-            checker.report(path, f"expected a number, found {describe(value)} {value!r}{hint}")
+            elif isinstance(value, str) and re.match(r"\s*[\d.]+\s*\S", value):
+                hint = "; write the number alone (a unit such as 万元 or 个 goes under 'unit:')"
+            shown = repr(value) if isinstance(value, str) else as_written(value, path, checker)
+            checker.report(path, f"expected a number, found {describe(value)} {shown}{hint}")
             return None
         if value != value or value in (float("inf"), float("-inf")):
             checker.report(path, "expected a finite number")
@@ -115,23 +146,37 @@ class Date(Type):
         if isinstance(value, dt.date):
             return value
         if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        checker.report(path, f"expected a date written like 2021-08-24, found {value!r}")
+            text = value.strip()
+            # YAML reads only 2021-08-24 as a date; 2021-8-24 (or a quoted date)
+            # arrives as text, and means the same.
+            written = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+            if written:
+                try:
+                    return dt.date(*(int(part) for part in written.groups()))
+                except ValueError as error:  # well written, but no such day
+                    checker.report(path, f"{text} is not a real date: {error}")
+                    return None
+        shown = repr(value) if isinstance(value, str) else as_written(value, path, checker)
+        checker.report(path, f"expected a date written like 2021-08-24, found {shown}")
         return None
 
 
 @dataclass(frozen=True)
 class OneOf(Type):
     choices: tuple[str, ...]
+    # (what staff may write instead, the choice they mean): spelling alone
+    # cannot lead from 已完成 to completed.
+    synonyms: tuple[tuple[str, str], ...] = ()
 
     def check(self, value, path, checker):
         if value not in self.choices:
-            shown = value if isinstance(value, str) else describe(value)
-            checker.report(path, f"'{shown}' is not one of {', '.join(self.choices)}"
-                                 f"{did_you_mean(shown, self.choices)}")
+            if isinstance(value, (list, dict)):
+                shown = describe(value)
+            else:
+                shown = as_written(value, path, checker)
+            meant = dict(self.synonyms).get(shown.strip().casefold()) or closest(shown, self.choices)
+            hint = f" (did you mean '{meant}'?)" if meant else ""
+            checker.report(path, f"'{shown}' is not one of {', '.join(self.choices)}{hint}")
             return None
         return value
 
@@ -151,21 +196,36 @@ class Record(Type):
     def check(self, value, path, checker):
         if not isinstance(value, dict):
             names = ", ".join(f.name for f in self.fields if f.required) or self.fields[0].name
-            checker.report(path, f"expected a group of fields ({names}, ...), found {describe(value)}")
+            found = describe(value)
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                found += f" '{as_written(value, path, checker)}'"
+            checker.report(path, f"expected a group of fields ({names}, ...), found {found}")
             return None
         known = {f.name: f for f in self.fields}
         result: dict[str, Any] = {}
         valid = True
+        meant = set()  # fields an unknown key was already said to stand for
         for key in value:
             if key not in known:
-                checker.report(path + (key,), f"unknown field '{key}'{did_you_mean(key, known)}", key=True)
+                match = closest(key, known)
+                if match:
+                    hint = f" (did you mean '{match}'?)"
+                else:
+                    hint = f"; the fields here are {', '.join(known)}"
+                if key.isdigit():  # {amount: 5,000}: inside braces a ',' separates fields
+                    hint = "; a ',' inside a number starts a new field here: write the number without ','"
+                checker.report(path + (key,), f"unknown field '{key}'{hint}", key=True)
+                meant.add(match)
                 valid = False
         for spec in self.fields:
             if spec.name not in value or value[spec.name] is None:
                 if spec.required:
-                    where = path + (spec.name,) if spec.name in value else path
-                    checker.report(where, f"missing required field '{spec.name}'")
                     valid = False
+                    if spec.name in value:  # `progress:` with nothing after it
+                        checker.report(path + (spec.name,), f"'{spec.name}' is empty; it is required",
+                                       key=True)
+                    elif spec.name not in meant:  # `titel:` was reported with its did-you-mean
+                        checker.report(path, f"missing required field '{spec.name}'")
                 continue
             checked = spec.type.check(value[spec.name], path + (spec.name,), checker)
             if checked is None:
@@ -181,7 +241,10 @@ class ListOf(Type):
 
     def check(self, value, path, checker):
         if not isinstance(value, list):
-            checker.report(path, f"expected a list (lines starting with '- '), found {describe(value)}")
+            found = describe(value)
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                found += f" '{as_written(value, path, checker)}'"
+            checker.report(path, f"expected a list (lines starting with '- '), found {found}")
             return None
         if not value and not self.allow_empty:
             checker.report(path, "must list at least one entry")
@@ -195,6 +258,11 @@ def check_document(document: SourceDocument, schema: Record, what: str) -> tuple
     checker = Checker(document)
     if document.data is None:
         required = ", ".join(f"'{f.name}:'" for f in schema.fields if f.required)
-        checker.report((), f"file is empty; a {what} needs {required}")
+        checker.report((), f"file is empty (comments do not count); a {what} needs {required}")
+        return None, checker.problems
+    if not isinstance(document.data, dict):
+        required = ", ".join(f"'{f.name}:'" for f in schema.fields if f.required)
+        checker.report((), f"a {what} starts with {required}, found {describe(document.data)}; "
+                           f"write {required} on the first line and indent the rest below it")
         return None, checker.problems
     return schema.check(document.data, (), checker), checker.problems

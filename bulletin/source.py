@@ -9,6 +9,7 @@ ourselves, recording where each key and value starts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,31 @@ _ALLOWED_TAGS = {
 }
 
 # Aliases may repeat a value, but a few lines must not expand into millions
-# of values ("billion laughs").
+# of values ("billion laughs"). Every value built through an alias counts,
+# scalars included: a wide bomb (one long list repeated thousands of times)
+# is as slow as a deep one.
 _MAX_ALIAS_EXPANSION = 10_000
+
+# No file staff write nests deeper than a few levels. libyaml composes
+# recursively and crashes the interpreter (segfault, no message) somewhere
+# past 20,000 levels, and our builder recurses too, so depth is checked first.
+_MAX_DEPTH = 100
+
+# YAML's own line breaks, so our line numbers agree with its marks.
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
+
+# Characters YAML refuses (PyYAML's Reader.NON_PRINTABLE). Found ourselves
+# rather than from the ReaderError: libyaml reports a byte offset, which is
+# not a character position once the text holds Chinese.
+_FORBIDDEN = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+# Spaces that look like indentation but are not, to YAML. Chinese input
+# methods type U+3000; text pasted from Word or web pages brings U+00A0.
+_ODD_SPACES = {
+    "\t": "tab character",
+    "\u3000": "full-width space (U+3000)",
+    "\u00a0": "non-breaking space (U+00A0)",
+}
 
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
@@ -52,6 +76,12 @@ class SourceDocument:
     data: Any
     value_marks: dict[tuple, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    # The text as written, for scalars YAML did not read as text (NO -> False,
+    # 010 -> 8, 2021-08-24 -> a date), so messages and ids can use what staff typed.
+    raw_scalars: dict[tuple, str] = field(default_factory=dict)
+
+    def raw(self, path: tuple) -> str | None:
+        return self.raw_scalars.get(tuple(path))
 
     def where(self, path: tuple = (), *, key: bool = False) -> Location:
         """Where the value at `path` (or its key) starts; else its nearest parent."""
@@ -86,14 +116,48 @@ def read_yaml_file(path: Path, root: Path) -> SourceDocument:
     return parse_yaml(raw, shown)
 
 
+def decode_text(raw: bytes, shown: str) -> str:
+    if raw.startswith(b"\xff\xfe") or raw.startswith(b"\xfe\xff"):
+        raise ContentError([Problem(Location(shown, 1, 1), "",
+                                    "file is UTF-16 (what Notepad calls 'Unicode'), not UTF-8; "
+                                    "save it with encoding UTF-8")])
+    if raw.startswith(b"\xef\xbb\xbf"):  # the BOM Windows editors add is harmless
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = error.start
+        line_start = raw.rfind(b"\n", 0, start) + 1
+        hint = "save it as UTF-8"
+        try:
+            raw.decode("gb18030")
+        except UnicodeDecodeError:
+            pass
+        else:
+            hint = ("it looks like GBK/GB18030 (the usual encoding of Chinese Windows); "
+                    "open it in your editor and save it with encoding UTF-8")
+            # GBK bytes can pass for UTF-8 for a character or two (路 is C2 B7, a
+            # valid pair), so the decoder trips later on the line than the text
+            # that is wrong; that text starts at the line's first non-ASCII byte.
+            start = next(i for i in range(line_start, start + 1) if raw[i] >= 0x80)
+        line = raw.count(b"\n", 0, start) + 1
+        column = len(raw[line_start:start].decode("utf-8", errors="replace")) + 1
+        raise ContentError([Problem(Location(shown, line, column), "",
+                                    f"file is not UTF-8 (byte 0x{raw[start]:02x}); {hint}")])
+
+
 def parse_yaml(raw: bytes, shown: str) -> SourceDocument:
     text = decode_text(raw, shown)
+    forbidden = _forbidden_characters(text, shown)
+    if forbidden:
+        raise ContentError(forbidden)
     try:
+        _check_depth(text, shown)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         raise ContentError(_syntax_problems(error, text, shown))
-    except yaml.YAMLError as error:  # ReaderError: a character YAML forbids
-        raise ContentError([_reader_problem(error, text, shown)])
+    except yaml.YAMLError as error:  # pragma: no cover - the characters were checked above
+        raise ContentError([Problem(Location(shown, 1, 1), "", f"cannot read YAML: {error}")])
     document = SourceDocument(shown, None)
     if root is None:
         return document
@@ -104,72 +168,158 @@ def parse_yaml(raw: bytes, shown: str) -> SourceDocument:
     return document
 
 
-def decode_text(raw: bytes, shown: str) -> str:
-    if raw.startswith(b"\xff\xfe") or raw.startswith(b"\xfe\xff"):
-        raise ContentError([Problem(Location(shown, 1, 1), "",
-                                    "file is UTF-16, not UTF-8; save it as UTF-8")])
-    if raw.startswith(b"\xef\xbb\xbf"):  # the BOM Windows editors add is harmless
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        line_start = raw.rfind(b"\n", 0, error.start) + 1
-        column = len(raw[line_start:error.start].decode("utf-8", errors="replace")) + 1
-        hint = "save it as UTF-8"
-        try:
-            raw.decode("gb18030")
-            hint = ("it looks like GBK/GB18030 (the usual encoding of Chinese Windows); "
-                    "open it in your editor and save it with encoding UTF-8")
-        except UnicodeDecodeError:
-            pass
-        raise ContentError([Problem(Location(shown, line, column), "",
-                                    f"file is not UTF-8 (byte 0x{raw[error.start]:02x}); {hint}")])
-
-
-def _syntax_problems(error: yaml.MarkedYAMLError, text: str, shown: str) -> list[Problem]:
-    tabs = _indentation_tabs(text, shown)
-    if tabs:  # the usual cause, and YAML's own message does not say so
-        return tabs
-    mark = error.problem_mark or error.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    message = (error.problem or error.context or "invalid YAML").strip()
-    if error.context and error.problem:
-        message = f"{error.context} {message}"
-    hint = _SYNTAX_HINTS.get(error.problem or "", "")
-    return [Problem(Location(shown, line, column), "", f"YAML syntax error: {message}{hint}")]
-
-
-_SYNTAX_HINTS = {
-    "mapping values are not allowed here":
-        " (a ':' inside an unquoted value? put the whole value in quotes)",
-    "mapping values are not allowed in this context":
-        " (a ':' inside an unquoted value? put the whole value in quotes)",
-    "could not find expected ':'":
-        " (each field is written 'name: value')",
-    "found character that cannot start any token":
-        " (a value starting with @, ` or % must be quoted)",
-}
-
-
-def _indentation_tabs(text: str, shown: str) -> list[Problem]:
+def _forbidden_characters(text: str, shown: str) -> list[Problem]:
     problems = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        indent = line[: len(line) - len(line.lstrip(" \t"))]
-        if "\t" in indent:
-            problems.append(Problem(Location(shown, number, indent.index("\t") + 1), "",
-                                    "tab character in indentation; YAML indents with spaces only"))
+    for match in _FORBIDDEN.finditer(text):
+        line, column = _line_column(text, match.start())
+        problems.append(Problem(Location(shown, line, column), "",
+                                f"invisible control character U+{ord(match.group()):04X} (often pasted "
+                                "from Word or a web page), which YAML does not allow; delete it"))
     return problems
 
 
-def _reader_problem(error: yaml.YAMLError, text: str, shown: str) -> Problem:
-    position = getattr(error, "position", 0) or 0
-    line = text.count("\n", 0, position) + 1
-    column = position - (text.rfind("\n", 0, position) + 1) + 1
-    character = getattr(error, "character", None)
-    what = f"U+{ord(character):04X}" if isinstance(character, str) else "a control character"
-    return Problem(Location(shown, line, column), "",
-                   f"file contains {what}, which YAML does not allow; delete it")
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of text[index], counting line breaks as YAML does."""
+    line, start = 1, 0
+    for match in _LINE_BREAK.finditer(text, 0, index):
+        line, start = line + 1, match.end()
+    return line, index - start + 1
+
+
+def _check_depth(text: str, shown: str) -> None:
+    # Every level of nesting needs one of these characters, so a file with
+    # few of them cannot be deep; only the rare others are walked event by event.
+    if sum(text.count(c) for c in "[{-:?") < _MAX_DEPTH:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > _MAX_DEPTH:
+                mark = event.start_mark
+                raise ContentError([Problem(Location(shown, mark.line + 1, mark.column + 1), "",
+                                            f"values are nested more than {_MAX_DEPTH} levels deep")])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _syntax_problems(error: yaml.MarkedYAMLError, text: str, shown: str) -> list[Problem]:
+    lines = _LINE_BREAK.split(text)
+    marks = [m for m in (error.problem_mark, error.context_mark) if m is not None]
+    odd = _odd_indentation(lines, {m.line + 1 for m in marks}, shown)
+    if odd:  # the usual cause, and YAML's own message does not say so
+        return odd
+    mark, message = _explain_syntax_error(error, lines)
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return [Problem(Location(shown, line, column), "", f"YAML syntax error: {message}")]
+
+
+def _explain_syntax_error(error: yaml.MarkedYAMLError, lines: list[str]):
+    """(the mark staff should look at, a message in their terms) for one error.
+
+    libyaml's wording ("did not find expected key") describes the parser's
+    state, not the mistake; each rule below maps one family of messages (the
+    pure-Python parser's wording too) to the mistake that causes it in
+    practice, and points at where that mistake was written, which is often
+    the error's context mark rather than where the parser gave up."""
+    problem = (error.problem or "").strip()
+    context = (error.context or "").strip()
+    problem_mark = error.problem_mark or error.context_mark
+    context_mark = error.context_mark or error.problem_mark
+    if problem_mark is None:
+        return None, f"{context} {problem}".strip() or "invalid YAML"
+
+    def text_at(mark) -> str:
+        return lines[mark.line] if mark and mark.line < len(lines) else ""
+
+    if "quoted scalar" in context and ("end of stream" in problem or "document" in problem):
+        line = text_at(context_mark)
+        quote = line[context_mark.column] if context_mark.column < len(line) else '"'
+        return context_mark, (f"the quote {quote} that starts here is never closed; "
+                              f"add a closing {quote} at the end of the value")
+    if "quoted scalar" in context and ("escape" in problem or "hex" in problem):
+        line = text_at(problem_mark)  # the parsers stop at or just after the backslash
+        backslash = line.rfind("\\", 0, problem_mark.column + 1)
+        mark = _Mark(problem_mark.line, backslash) if backslash >= 0 else problem_mark
+        return mark, ("inside double quotes '\\' starts an escape; use single quotes "
+                      "around a value that holds '\\'")
+    if "simple key" in context and "expected ':'" in problem:
+        line = text_at(context_mark)
+        if "：" in line:
+            name = line.split("：")[0].strip(" -")
+            return context_mark, (f"full-width colon '：' after '{name}'; write an ordinary ':' "
+                                  f"followed by a space: '{name}: ...'")
+        written = re.match(r"\s*(?:- )?([^\s:#]+):(\S)", line)
+        if written:
+            return context_mark, (f"put a space after the ':' of '{written.group(1)}' "
+                                  f"(write '{written.group(1)}: ...')")
+        return context_mark, ("this line is not 'name: value'; to continue the text of the line "
+                              "above, indent it further, or write '|' after the field name and "
+                              "indent every line of the text below it")
+    if "mapping values are not allowed" in problem:
+        line = text_at(problem_mark)
+        before = line[:problem_mark.column]
+        previous = next((lines[n] for n in range(problem_mark.line - 1, -1, -1)
+                         if lines[n].strip() and not lines[n].lstrip().startswith("#")), "")
+        indent = len(before) - len(before.lstrip(" "))
+        if (before.strip() and " " not in before.strip()
+                and indent > len(previous) - len(previous.lstrip(" -"))):
+            return (_Mark(problem_mark.line, indent),
+                    "this line is indented more than the field above it; the fields of one entry "
+                    "must start in the same column")
+        return problem_mark, ("':' followed by a space inside an unquoted value; put the whole "
+                              "value in quotes, or write the colon as full-width '：'")
+    if ("expected key" in problem or "expected '-' indicator" in problem
+            or problem.startswith("expected <block end>")):
+        if re.match(r"\s*-(\s|$)", text_at(problem_mark)):
+            return problem_mark, ("a '- ' list entry among the fields of an entry; only the entries of "
+                                  "a list start with '- ': remove it, or check the indentation")
+        return problem_mark, ("this line is not indented like the lines above it; the fields of one "
+                              "entry must start in the same column")
+    if "cannot start any token" in problem:
+        line = text_at(problem_mark)
+        character = line[problem_mark.column] if problem_mark.column < len(line) else "?"
+        return problem_mark, f"a value cannot start with '{character}'; put the whole value in quotes"
+    if "alias" in context or "anchor" in context or "undefined alias" in problem:
+        mark = error.context_mark if "alias" in context or "anchor" in context else problem_mark
+        line = text_at(mark)
+        character = line[mark.column] if mark.column < len(line) else "*"
+        return mark, (f"a value cannot start with '{character}' (YAML reads it as an alias "
+                      f"or anchor); put the whole value in quotes")
+    if "flow mapping" in context or "flow sequence" in context:
+        opening, closing = ("{", "}") if "mapping" in context else ("[", "]")
+        return context_mark, (f"the '{opening}' that starts here is not closed with '{closing}' "
+                              f"(or a ',' is missing between its entries)")
+    if "single document" in context or "another document" in problem:
+        return problem_mark, "'---' starts a second document; a file holds one: remove the line"
+    if "block scalar" in context:
+        return problem_mark, ("after '|' or '>' only a comment may follow on the same line; "
+                              "start the text on the next line, indented")
+    message = f"{context} {problem}".strip() or "invalid YAML"
+    return problem_mark, message
+
+
+@dataclass(frozen=True)
+class _Mark:
+    line: int  # 0-based, like yaml.Mark
+    column: int
+
+
+def _odd_indentation(lines: list[str], error_lines: set[int], shown: str) -> list[Problem]:
+    """Every line indented with tabs or look-alike spaces, when one of them is
+    where (or just above where) parsing failed. Elsewhere they may be harmless,
+    e.g. a U+3000 that starts a paragraph inside a block of text."""
+    found = []
+    for number, line in enumerate(lines, start=1):
+        indent = re.match(r"[ \t\u3000\u00a0]*", line).group()
+        odd = next((i for i, c in enumerate(indent) if c != " "), None)
+        if odd is not None and line[len(indent):].strip():
+            found.append((number, odd + 1, indent[odd]))
+    if not any(number in error_lines or number + 1 in error_lines for number, _, _ in found):
+        return []
+    return [Problem(Location(shown, number, column), "", f"{_ODD_SPACES[c]} in indentation; "
+                                                         "YAML indents with ordinary spaces only")
+            for number, column, c in found]
 
 
 class _Builder:
@@ -179,39 +329,79 @@ class _Builder:
         self.document = document
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
-        self.expanded = 0
+        self.building: set[int] = set()  # collections being built: an alias to one is a cycle
+        self.expanded = 0  # values built through aliases
+        self.repeating: tuple | None = None  # path of the outermost alias being expanded
 
-    def _problem(self, node: yaml.Node, path: tuple, message: str) -> None:
-        mark = node.start_mark
-        self.problems.append(Problem(Location(self.document.display_path, mark.line + 1, mark.column + 1),
-                                     format_path(path), message))
+    def _problem(self, node: yaml.Node | None, path: tuple, message: str) -> None:
+        if node is None:  # an alias, whose own position the composer does not keep
+            location = self.document.where(path)
+        else:
+            location = Location(self.document.display_path, node.start_mark.line + 1,
+                                node.start_mark.column + 1)
+        self.problems.append(Problem(location, format_path(path), message))
 
     def build(self, node: yaml.Node, path: tuple) -> Any:
-        if id(node) in self.seen:
+        if id(node) in self.building:
+            self._problem(None, path[:-1], "an alias (*name) here repeats the value that contains it, "
+                                           "which would never end; write the value out")
+            return None
+        repeat = id(node) in self.seen
+        self.seen.add(id(node))
+        if repeat or self.repeating is not None:
             self.expanded += 1
             if self.expanded > _MAX_ALIAS_EXPANSION:
-                self._problem(node, path, "anchors and aliases expand into too many values")
+                start = (self.repeating or path)[:-1]
+                self._problem(None, start, f"aliases (*name) here expand into more than "
+                                           f"{_MAX_ALIAS_EXPANSION} values; write the values out")
                 raise ContentError(self.problems)
-        elif not isinstance(node, yaml.ScalarNode):
-            self.seen.add(id(node))
+        # A repeated value is located where its anchor wrote it: that is where to fix it.
         self.document.value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if node.tag not in _ALLOWED_TAGS:
-            self._problem(node, path, f"YAML tag '{node.tag}' is not allowed here; write plain text")
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self._problem(node, path, f"YAML tag '{tag}' is not allowed here; write plain text")
             return None
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        outermost = repeat and self.repeating is None
+        if outermost:
+            self.repeating = path
+        self.building.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
-        return _construct_scalar(node)
+        finally:
+            self.building.discard(id(node))
+            if outermost:
+                self.repeating = None
+
+    def _scalar(self, node: yaml.ScalarNode, path: tuple) -> Any:
+        if node.tag == "tag:yaml.org,2002:str":
+            return node.value
+        self.document.raw_scalars[path] = node.value
+        try:
+            return _construct_scalar(node)
+        except ValueError:  # 2021-02-30 looks like a date but is none; the schema says so
+            return node.value
 
     def _mapping(self, node: yaml.MappingNode, path: tuple) -> dict:
         result: dict = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._problem(key_node, path, "'<<' (merging in fields from an alias) is not supported; "
+                                              "write the fields out")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
                 self._problem(key_node, path, "only plain names may be used as keys")
                 continue
             key = key_node.value
             child = path + (key,)
+            odd = next((c for c in key if c in _ODD_SPACES), None)
+            if odd:  # reported under its parent: the key itself would show as blank
+                self._problem(key_node, path, f"{_ODD_SPACES[odd]} in the name '{key.strip()}' "
+                                               "(or in its indentation); use ordinary spaces only")
+                continue
             if key in result:
                 first_line, first_column = self.document.key_marks[child]
                 self._problem(key_node, child,

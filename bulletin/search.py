@@ -1,0 +1,221 @@
+"""Search indexing: one record per project, in two forms.
+
+- A Pagefind index (the extended build, which segments Chinese words), used
+  when the site is served over http(s).
+- A compact data script loaded with a classic <script> tag, used when the
+  site is opened from disk, where browsers block Pagefind's modules, fetches
+  and WebAssembly.
+
+Both hold one record per project (its history page), never one per page that
+repeats its text, so a citizen gets one result per project. Traditional
+characters are folded to Simplified in the indexed text, and the search page
+folds the query the same way, so 開發區 finds 开发区 and the reverse.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .i18n import Translator
+from .markup import plain_text
+from .content import STATUSES
+from .model import History, Site
+from .pagefind_files import PagefindFormatProblem, make_reproducible
+from .pages import project_path
+
+SEARCH_FOLDER = "search"
+PAGEFIND_FOLDER = "pagefind"
+T2S_TABLE = Path(__file__).with_name("data") / "t2s.json"
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_LATIN_RUN = re.compile(r"[0-9a-z]+")
+
+
+class SearchProblem(Exception):
+    """The search index could not be built; the message says why."""
+
+
+@lru_cache(maxsize=1)
+def t2s_table() -> dict[str, str]:
+    return json.loads(T2S_TABLE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _t2s_translation() -> dict[int, str]:
+    return str.maketrans(t2s_table())
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to Simplified, one character for one, so positions stay aligned."""
+    return text.translate(_t2s_translation())
+
+
+@dataclass(frozen=True)
+class SearchRecord:
+    url: str  # the project's history page, relative to the site root
+    title: str
+    unit: str
+    group: str
+    status: str  # latest status, as a label in the site's language
+    latest_round: str  # title of the latest round that reported it
+    rounds: tuple[str, ...]  # titles of every round that reported it
+    text: str  # everything a citizen may search for, every round included
+    latest_text: str  # titles, places, people and the latest progress only
+
+
+def search_records(site: Site, translator: Translator) -> list[SearchRecord]:
+    units = {unit.id: unit for unit in site.units}
+    return [_record(history, units[history.unit_id], translator) for history in site.histories.values()]
+
+
+def _record(history: History, unit, translator: Translator) -> SearchRecord:
+    entries = [step.entry for step in history.steps if step.reported]
+    latest = history.latest
+    names = list(dict.fromkeys(e.title for e in reversed(entries)))
+    places = list(dict.fromkeys(v for e in reversed(entries) for v in (e.location, e.lead, e.category) if v))
+    progress = list(dict.fromkeys(plain_text(e.progress) for e in reversed(entries)))
+    head = names + places + [unit.name]
+    return SearchRecord(
+        url=project_path(history.unit_id, history.project_id),
+        title=latest.title,
+        unit=unit.name,
+        group=unit.group,
+        status=translator.status(latest.status),
+        latest_round=history.latest_reported_round.title,
+        rounds=tuple(step.round.title for step in history.steps if step.reported),
+        text="\n".join(head + progress),
+        latest_text="\n".join(head + progress[:1]),
+    )
+
+
+def search_tokens(text: str) -> list[str]:
+    """The words a text is indexed under: its folded Chinese text cut into overlapping
+    pairs of characters, and its runs of Latin letters and digits.
+
+    Pairs make every Chinese substring findable whatever a word segmenter would
+    make of it: the indexer's and the browser's segmenters disagree (星海社区 is
+    星|海|社区 to one and 星海|社区 to the other), and a village's name must always be
+    found. Pagefind matches a query word against indexed words that begin with it
+    and, failing that, against the longest indexed word it begins with, so the
+    tokens are made prefix-free:
+    - a pair is "a" and two five-digit code points (开发 -> a2432021457), and the
+      last character of a run pairs with 00000; every pair has the same length, and
+      a one-character query (a24320) matches every pair it begins;
+    - a Latin or digit run is "c", the run and "_" (5000 -> c5000_), so 50000 does
+      not fall back to 5000, while a query c500 still finds c5000_.
+    static/search.js cuts queries the same way; keep the two in step."""
+    folded = to_simplified(text).lower()
+    tokens: list[str] = []
+    for run in _CJK_RUN.findall(folded):
+        codes = [f"{ord(character):05d}" for character in run] + ["00000"]
+        tokens += [f"a{codes[i]}{codes[i + 1]}" for i in range(len(codes) - 1)]
+    tokens += [f"c{run}_" for run in _LATIN_RUN.findall(folded)]
+    return list(dict.fromkeys(tokens))
+
+
+def pagefind_language(site: Site, records: list[SearchRecord]) -> str:
+    """One index language for the whole site: Chinese content needs Chinese segmentation,
+    whatever the interface language."""
+    if site.config.language.startswith("zh") or any(_CJK.search(r.text) for r in records):
+        return "zh"
+    return site.config.language.split("-")[0]
+
+
+def index_document(record: SearchRecord, language: str) -> str:
+    """The small page Pagefind indexes for one project: its text, and its meta and
+    filters as attributes, so each project is one record however many pages mention it."""
+    def attribute(kind: str, key: str, value: str) -> str:
+        return f'<span data-pagefind-{kind}="{html.escape(f"{key}:{value}")}"></span>'
+
+    tags = [attribute("meta", "title", record.title), attribute("meta", "unit", record.unit),
+            attribute("meta", "text", record.text),
+            attribute("meta", "status", record.status), attribute("meta", "round", record.latest_round),
+            attribute("filter", "unit", record.unit), attribute("filter", "group", record.group),
+            attribute("filter", "status", record.status)]
+    tags += [attribute("filter", "round", title) for title in record.rounds]
+    words = html.escape(" ".join(search_tokens(record.text)))
+    return (f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"><title></title></head>'
+            f'<body data-pagefind-body>{"".join(tags)}<p>{words}</p></body></html>\n')
+
+
+def pagefind_executable() -> Path:
+    from pagefind_bin_extended import get_executable  # the extended build: it segments Chinese
+
+    return Path(get_executable())
+
+
+def build_pagefind_index(records: list[SearchRecord], language: str, scratch: Path) -> Path:
+    """Index the records with Pagefind's extended binary; return the folder of its files.
+
+    The binary's own command line is used rather than the pagefind Python API,
+    whose service answers one request per 0.1 s (minutes for a city)."""
+    documents = scratch / "documents"
+    index = scratch / "index"
+    for record in records:
+        path = documents / record.url
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(index_document(record, language), encoding="utf-8")
+    command = [str(pagefind_executable()), "--site", str(documents), "--output-path", str(index),
+               "--force-language", language, "--silent"]
+    try:
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise SearchProblem(f"search index: cannot run Pagefind: {error}") from None
+    if finished.returncode != 0 or not (index / "pagefind.js").is_file():
+        detail = (finished.stderr or finished.stdout).strip().splitlines()[-5:]
+        raise SearchProblem("search index: Pagefind failed: " + " / ".join(detail or [f"exit {finished.returncode}"]))
+    try:
+        make_reproducible(index)
+    except PagefindFormatProblem as error:
+        raise SearchProblem(f"search index: {error}") from None
+    return index
+
+
+def filter_vocabulary(site: Site, translator: Translator) -> dict[str, list[str]]:
+    """The values of each search filter, in the order the site lists them."""
+    return {
+        "rounds": [rnd.title for rnd in site.rounds],
+        "units": [unit.name for unit in site.units],
+        "groups": list(site.groups),
+        "statuses": [translator.status(status) for status in STATUSES],
+    }
+
+
+def offline_data_script(records: list[SearchRecord], vocabulary: dict[str, list[str]]) -> bytes:
+    """The data of the file:// search, as a classic script.
+
+    Filter values are stored once and referenced by position, and only each
+    project's latest progress is carried, so a city's data stays small
+    enough for a phone.
+    """
+    index = {kind: {value: i for i, value in enumerate(values)} for kind, values in vocabulary.items()}
+    projects = [[record.url, record.title, index["units"][record.unit], index["groups"][record.group],
+                 index["statuses"][record.status], index["rounds"][record.latest_round],
+                 [index["rounds"][r] for r in record.rounds], record.latest_text]
+                for record in records]
+    payload = json.dumps({**vocabulary, "projects": projects}, ensure_ascii=False, separators=(",", ":"))
+    return _script("BULLETIN_SEARCH_DATA", payload)
+
+
+def t2s_script() -> bytes:
+    return _script("BULLETIN_T2S", json.dumps(t2s_table(), ensure_ascii=False, separators=(",", ":")))
+
+
+def _script(name: str, payload: str) -> bytes:
+    # JSON is valid JavaScript; escaping '<' keeps "</script>" and "<!--" in content inert
+    payload = payload.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"window.{name} = {payload};\n".encode("utf-8")
+
+
+def search_scripts(records: list[SearchRecord], vocabulary: dict[str, list[str]]) -> dict[str, bytes]:
+    """The classic scripts of the search page, by output path."""
+    return {
+        f"{SEARCH_FOLDER}/offline-data.js": offline_data_script(records, vocabulary),
+        f"{SEARCH_FOLDER}/t2s.js": t2s_script(),
+    }

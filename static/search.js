@@ -1,0 +1,505 @@
+/* Project search for the bulletin site.
+ *
+ * Two backends behind one interface:
+ * - Pagefind (served over http/https): its index segments Chinese words.
+ * - Offline data (opened from disk, or wherever Pagefind cannot run): a
+ *   classic <script> with one record per project, searched here.
+ * Queries are folded from Traditional to Simplified characters with the
+ * table in search/t2s.js, as the indexed text was at build time.
+ *
+ * Written as ES5 on purpose: citizens use old PCs and phones.
+ * Nothing from the index is inserted as HTML: text goes in as text, and
+ * excerpt highlights are rebuilt as <mark> elements.
+ */
+(function () {
+  "use strict";
+
+  var PAGE_SIZE = 20;
+  var DEBOUNCE_MS = 200;
+  var FILTERS = ["round", "unit", "group", "status"];
+
+  var configNode = document.getElementById("search-config");
+  if (!configNode) { return; }
+  var config = JSON.parse(configNode.textContent);
+  var strings = config.strings;
+  var t2s = window.BULLETIN_T2S || {};
+  var statusKeys = {};
+  for (var key in config.statusLabels) {
+    if (Object.prototype.hasOwnProperty.call(config.statusLabels, key)) {
+      statusKeys[config.statusLabels[key]] = key;
+    }
+  }
+
+  var form = document.getElementById("search-form");
+  var input = document.getElementById("search-query");
+  var statusLine = document.getElementById("search-status");
+  var resultList = document.getElementById("search-results");
+  var moreButton = document.getElementById("search-more");
+  var selects = {};
+  for (var f = 0; f < FILTERS.length; f++) {
+    selects[FILTERS[f]] = document.getElementById("filter-" + FILTERS[f]);
+  }
+
+  var backend = null;
+  var sequence = 0;
+  var current = { results: [], shown: 0 };
+  var timer = null;
+
+  /* ---------- text helpers ---------- */
+
+  function fold(text) {
+    // One character in, one out, so positions in folded text match the original.
+    var out = "";
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charAt(i);
+      c = t2s[c] || c;
+      var lower = c.toLowerCase();
+      out += lower.length === 1 ? lower : c;
+    }
+    return out;
+  }
+
+  function terms(query) {
+    var parts = fold(query).split(/\s+/);
+    var out = [];
+    for (var i = 0; i < parts.length; i++) {
+      if (parts[i]) { out.push(parts[i]); }
+    }
+    return out;
+  }
+
+  function format(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (match, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : match;
+    });
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.appendChild(document.createTextNode(text)); }
+    return node;
+  }
+
+  function setStatus(text) {
+    statusLine.textContent = text;
+  }
+
+  /* ---------- offline backend ---------- */
+
+  function loadScript(src, onLoad, onError) {
+    var script = document.createElement("script");
+    script.src = src;
+    script.onload = onLoad;
+    script.onerror = onError;
+    document.head.appendChild(script);
+  }
+
+  function OfflineBackend(data) {
+    this.mode = "offline";
+    this.data = data;
+    this.folded = [];
+    for (var i = 0; i < data.projects.length; i++) {
+      var p = data.projects[i];
+      this.folded.push({ title: fold(p[1]), text: fold(p[7]) });
+    }
+  }
+
+  OfflineBackend.prototype.matchesFilters = function (p, filters) {
+    var d = this.data;
+    if (filters.unit && d.units[p[2]] !== filters.unit) { return false; }
+    if (filters.group && d.groups[p[3]] !== filters.group) { return false; }
+    if (filters.status && d.statuses[p[4]] !== filters.status) { return false; }
+    if (filters.round) {
+      var found = false;
+      for (var r = 0; r < p[6].length; r++) {
+        if (d.rounds[p[6][r]] === filters.round) { found = true; }
+      }
+      if (!found) { return false; }
+    }
+    return true;
+  };
+
+  OfflineBackend.prototype.search = function (query, filters, done) {
+    var words = terms(query);
+    var d = this.data;
+    var hits = [];
+    var counts = { round: {}, unit: {}, group: {}, status: {} };
+    for (var i = 0; i < d.projects.length; i++) {
+      var p = d.projects[i];
+      var folded = this.folded[i];
+      var score = 0;
+      var ok = true;
+      for (var w = 0; w < words.length; w++) {
+        var inTitle = folded.title.indexOf(words[w]) >= 0;
+        var inText = folded.text.indexOf(words[w]) >= 0;
+        if (!inTitle && !inText) { ok = false; break; }
+        score += inTitle ? 10 : 1;
+      }
+      if (!ok || !this.matchesFilters(p, filters)) { continue; }
+      hits.push({ index: i, score: score });
+      counts.unit[d.units[p[2]]] = (counts.unit[d.units[p[2]]] || 0) + 1;
+      counts.group[d.groups[p[3]]] = (counts.group[d.groups[p[3]]] || 0) + 1;
+      counts.status[d.statuses[p[4]]] = (counts.status[d.statuses[p[4]]] || 0) + 1;
+      for (var r = 0; r < p[6].length; r++) {
+        counts.round[d.rounds[p[6][r]]] = (counts.round[d.rounds[p[6][r]]] || 0) + 1;
+      }
+    }
+    hits.sort(function (a, b) { return b.score - a.score || a.index - b.index; });
+    var self = this;
+    var results = [];
+    for (var h = 0; h < hits.length; h++) {
+      results.push(self.result(hits[h].index, words));
+    }
+    done(results, counts);
+  };
+
+  OfflineBackend.prototype.result = function (index, words) {
+    var d = this.data;
+    var p = d.projects[index];
+    var folded = this.folded[index].text;
+    return {
+      load: function (callback) {
+        callback({
+          url: p[0], title: p[1], unit: d.units[p[2]], status: d.statuses[p[4]],
+          round: d.rounds[p[5]], excerpt: offlineExcerpt(p[7], folded, words)
+        });
+      }
+    };
+  };
+
+  function offlineExcerpt(text, folded, words) {
+    // A window of the text around the first match, with every match marked.
+    var start = 0;
+    var first = -1;
+    for (var w = 0; w < words.length; w++) {
+      var at = folded.indexOf(words[w]);
+      if (at >= 0 && (first < 0 || at < first)) { first = at; }
+    }
+    if (first > 20) { start = first - 20; }
+    var end = Math.min(text.length, start + 90);
+    var pieces = [];
+    var i = start;
+    while (i < end) {
+      var next = -1;
+      var length = 0;
+      for (var k = 0; k < words.length; k++) {
+        var found = folded.indexOf(words[k], i);
+        if (found >= 0 && found < end && (next < 0 || found < next)) { next = found; length = words[k].length; }
+      }
+      if (next < 0) { pieces.push({ text: text.slice(i, end) }); break; }
+      if (next > i) { pieces.push({ text: text.slice(i, next) }); }
+      pieces.push({ text: text.slice(next, next + length), mark: true });
+      i = next + length;
+    }
+    if (start > 0) { pieces.unshift({ text: "…" }); }
+    if (end < text.length) { pieces.push({ text: "…" }); }
+    return pieces;
+  }
+
+  /* ---------- Pagefind backend ---------- */
+
+  function PagefindBackend(pagefind) {
+    this.mode = "pagefind";
+    this.pagefind = pagefind;
+    this.known = {};
+  }
+
+  var CJK_RUN = /[\u3400-\u9fff\uf900-\ufaff]+/g;
+  var LATIN_RUN = /[0-9a-z]+/g;
+
+  function searchTokens(query) {
+    // The index holds prefix-free tokens (see search_tokens in bulletin/search.py):
+    // pairs of Chinese characters written as code points, and Latin runs. A query
+    // is cut the same way, so any substring is found whatever a segmenter makes of it.
+    var folded = fold(query);
+    var tokens = [];
+    var seen = {};
+    function add(token) {
+      if (!Object.prototype.hasOwnProperty.call(seen, token)) { seen[token] = true; tokens.push(token); }
+    }
+    function code(character) {
+      var digits = String(character.charCodeAt(0));
+      while (digits.length < 5) { digits = "0" + digits; }
+      return digits;
+    }
+    var runs = folded.match(CJK_RUN) || [];
+    for (var r = 0; r < runs.length; r++) {
+      // One character: every pair it begins (a prefix). Longer: each of its pairs.
+      if (runs[r].length === 1) { add("a" + code(runs[r])); }
+      for (var i = 0; i + 1 < runs[r].length; i++) { add("a" + code(runs[r].charAt(i)) + code(runs[r].charAt(i + 1))); }
+    }
+    // Latin and digit runs as prefixes: "c500" finds "c5000_".
+    var latin = folded.match(LATIN_RUN) || [];
+    for (var l = 0; l < latin.length; l++) { add("c" + latin[l]); }
+    return tokens;
+  }
+
+  PagefindBackend.prototype.allWordsIndexed = function (words) {
+    // Pagefind quietly ignores a word that is nowhere in the index, so "开发区"
+    // would list everything containing "区". Citizens expect every word to
+    // count, as in the offline search: if one word is unknown, nothing matches.
+    var self = this;
+    var checks = [];
+    for (var w = 0; w < words.length; w++) {
+      (function (word) {
+        if (Object.prototype.hasOwnProperty.call(self.known, word)) {
+          checks.push(Promise.resolve(self.known[word]));
+        } else {
+          checks.push(self.pagefind.search(word).then(function (response) {
+            self.known[word] = !!(response && response.results.length);
+            return self.known[word];
+          }));
+        }
+      })(words[w]);
+    }
+    return Promise.all(checks).then(function (found) {
+      for (var f = 0; f < found.length; f++) { if (!found[f]) { return false; } }
+      return true;
+    });
+  };
+
+  PagefindBackend.prototype.search = function (query, filters, done, fail) {
+    var chosen = {};
+    for (var i = 0; i < FILTERS.length; i++) {
+      if (filters[FILTERS[i]]) { chosen[FILTERS[i]] = filters[FILTERS[i]]; }
+    }
+    var tokens = searchTokens(query);
+    var typed = terms(query);
+    var pagefind = this.pagefind;
+    var check = tokens.length ? this.allWordsIndexed(tokens) : Promise.resolve(!query);
+    check.then(function (ok) {
+      if (!ok) { done([], {}); return null; }
+      return pagefind.search(tokens.length ? tokens.join(" ") : null, { filters: chosen }).then(function (response) {
+        if (!response) { done([], {}); return; }
+        var results = [];
+        for (var r = 0; r < response.results.length; r++) {
+          results.push(pagefindResult(response.results[r], typed));
+        }
+        done(results, response.filters || {});
+      });
+    }).then(null, fail);
+  };
+
+  function pagefindResult(hit, words) {
+    return {
+      load: function (callback, fail) {
+        hit.data().then(function (data) {
+          // The index holds character pairs, not prose: the excerpt is cut from the
+          // project's text (a meta value, plain text) exactly as in the offline search.
+          var text = data.meta.text || "";
+          callback({
+            url: data.url.replace(/^\/+/, ""), title: data.meta.title, unit: data.meta.unit,
+            status: data.meta.status, round: data.meta.round, excerpt: offlineExcerpt(text, fold(text), words)
+          });
+        }, fail);
+      }
+    };
+  }
+
+  function loadPagefind(onReady, onFail) {
+    var modules = "noModule" in document.createElement("script");
+    if (location.protocol === "file:" || !modules || typeof WebAssembly !== "object") {
+      onFail();
+      return;
+    }
+    var settled = false;
+    function fail() { if (!settled) { settled = true; onFail(); } }
+    window.addEventListener("bulletin-pagefind", function () {
+      if (settled) { return; }
+      settled = true;
+      var pagefind = window.bulletinPagefind;
+      // filters() loads every filter's data, so counts come back for all of them.
+      pagefind.options({ excerptLength: 40 }).then(function () {
+        return pagefind.filters();
+      }).then(function () { onReady(pagefind); }, onFail);
+    });
+    var script = document.createElement("script");
+    script.type = "module";
+    script.src = config.pagefindModule;
+    script.onerror = fail;
+    document.head.appendChild(script);
+    setTimeout(fail, 10000);
+  }
+
+  /* ---------- the page ---------- */
+
+  function chosenFilters() {
+    var chosen = {};
+    for (var i = 0; i < FILTERS.length; i++) {
+      var select = selects[FILTERS[i]];
+      if (select && select.value) { chosen[FILTERS[i]] = select.value; }
+    }
+    return chosen;
+  }
+
+  function updateCounts(counts) {
+    for (var i = 0; i < FILTERS.length; i++) {
+      var name = FILTERS[i];
+      var select = selects[name];
+      if (!select) { continue; }
+      var values = counts[name] || {};
+      for (var o = 1; o < select.options.length; o++) {
+        var option = select.options[o];
+        var count = values[option.value] || 0;
+        option.textContent = option.value + " (" + count + ")";
+      }
+    }
+  }
+
+  function resetCounts() {
+    for (var i = 0; i < FILTERS.length; i++) {
+      var select = selects[FILTERS[i]];
+      if (!select) { continue; }
+      for (var o = 1; o < select.options.length; o++) {
+        select.options[o].textContent = select.options[o].value;
+      }
+    }
+  }
+
+  function remember(query, filters) {
+    var params = [];
+    if (query) { params.push("q=" + encodeURIComponent(query)); }
+    for (var name in filters) {
+      if (Object.prototype.hasOwnProperty.call(filters, name)) {
+        params.push(name + "=" + encodeURIComponent(filters[name]));
+      }
+    }
+    try {
+      history.replaceState(null, "", location.pathname + (params.length ? "?" + params.join("&") : ""));
+    } catch (error) {
+      // Some browsers refuse this for pages opened from disk; the search still works.
+    }
+  }
+
+  function renderResult(result) {
+    var item = element("li", "search-result");
+    var heading = element("h2", "search-result-title");
+    var link = element("a", null, result.title);
+    link.href = result.url;
+    heading.appendChild(link);
+    item.appendChild(heading);
+    var meta = element("p", "search-result-meta");
+    meta.appendChild(element("span", "search-result-unit", result.unit));
+    meta.appendChild(document.createTextNode(" "));
+    meta.appendChild(element("span", "status status-" + (statusKeys[result.status] || "unknown"), result.status));
+    meta.appendChild(document.createTextNode(" "));
+    meta.appendChild(element("span", "search-result-round", format(strings.latestRound, { round: result.round })));
+    item.appendChild(meta);
+    var excerpt = element("p", "search-result-excerpt");
+    for (var i = 0; i < result.excerpt.length; i++) {
+      var piece = result.excerpt[i];
+      excerpt.appendChild(piece.mark ? element("mark", null, piece.text) : document.createTextNode(piece.text));
+    }
+    item.appendChild(excerpt);
+    return item;
+  }
+
+  function showMore() {
+    var batch = current.results.slice(current.shown, current.shown + PAGE_SIZE);
+    var mine = sequence;
+    var slots = [];
+    for (var i = 0; i < batch.length; i++) {
+      var slot = element("li", "search-result");
+      resultList.appendChild(slot);
+      slots.push(slot);
+    }
+    current.shown += batch.length;
+    moreButton.hidden = current.shown >= current.results.length;
+    for (var b = 0; b < batch.length; b++) {
+      (function (slot, result) {
+        result.load(function (data) {
+          if (mine !== sequence) { return; }
+          resultList.replaceChild(renderResult(data), slot);
+        }, function () { slot.parentNode && slot.parentNode.removeChild(slot); });
+      })(slots[b], batch[b]);
+    }
+  }
+
+  function run() {
+    var query = input.value.replace(/^\s+|\s+$/g, "");
+    var filters = chosenFilters();
+    remember(query, filters);
+    var mine = ++sequence;
+    resultList.textContent = "";
+    moreButton.hidden = true;
+    var anyFilter = false;
+    for (var name in filters) {
+      if (Object.prototype.hasOwnProperty.call(filters, name)) { anyFilter = true; }
+    }
+    if (!query && !anyFilter) {
+      resetCounts();
+      setStatus(strings.hint);
+      return;
+    }
+    backend.search(query, filters, function (results, counts) {
+      if (mine !== sequence) { return; }
+      current = { results: results, shown: 0 };
+      updateCounts(counts);
+      if (!results.length) {
+        setStatus(format(strings.none, { query: query || "" }));
+        return;
+      }
+      setStatus(results.length === 1 ? strings.countOne : format(strings.count, { count: results.length }));
+      showMore();
+    }, function () {
+      if (mine !== sequence) { return; }
+      // Pagefind failed at search time (e.g. WebAssembly blocked): fall back for good.
+      startOffline(run);
+    });
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(run, DEBOUNCE_MS);
+  }
+
+  function readLocation() {
+    var pairs = location.search.replace(/^\?/, "").split("&");
+    for (var i = 0; i < pairs.length; i++) {
+      if (!pairs[i]) { continue; }
+      var eq = pairs[i].indexOf("=");
+      var name = decodeURIComponent(eq < 0 ? pairs[i] : pairs[i].slice(0, eq));
+      var value = eq < 0 ? "" : decodeURIComponent(pairs[i].slice(eq + 1).replace(/\+/g, " "));
+      if (name === "q") { input.value = value; }
+      else if (selects[name]) { selects[name].value = value; }
+    }
+  }
+
+  function begin(chosen) {
+    backend = chosen;
+    form.setAttribute("data-search-mode", chosen.mode);
+    if (chosen.mode === "offline" && location.protocol === "file:") {
+      var note = element("p", "search-offline-note", strings.offline);
+      form.parentNode.insertBefore(note, form.nextSibling);
+    }
+    input.addEventListener("input", schedule);
+    for (var name in selects) {
+      if (selects[name]) { selects[name].addEventListener("change", run); }
+    }
+    moreButton.addEventListener("click", showMore);
+    run();
+  }
+
+  function startOffline(then) {
+    if (window.BULLETIN_SEARCH_DATA) {
+      backend = new OfflineBackend(window.BULLETIN_SEARCH_DATA);
+      form.setAttribute("data-search-mode", "offline");
+      if (then) { then(); } else { begin(backend); }
+      return;
+    }
+    loadScript(config.offlineData, function () {
+      backend = new OfflineBackend(window.BULLETIN_SEARCH_DATA);
+      form.setAttribute("data-search-mode", "offline");
+      if (then) { then(); } else { begin(backend); }
+    }, function () { setStatus(strings.failed); });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (backend) { clearTimeout(timer); run(); }
+  });
+  readLocation();
+  setStatus(strings.loading);
+  loadPagefind(function (pagefind) { begin(new PagefindBackend(pagefind)); }, function () { startOffline(); });
+})();

@@ -1,0 +1,125 @@
+"""Shared fixtures: the sample site built once, small sites written from dicts, the real CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_tool(found: bool, what: str) -> None:
+    """Skip on a laptop that lacks a tool; in CI a missing tool is a failure, never a skip."""
+    if found:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI (.ci/run installs it)")
+    pytest.skip(f"{what} is not installed")
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `python build.py ...` as staff would, capturing its output."""
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=cwd or ROOT,
+                          capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300)
+
+
+def write_site(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Write a small site from {relative path: text}; text is dedented."""
+    for relative, data in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(textwrap.dedent(data).lstrip("\n"), encoding="utf-8")
+    return folder
+
+
+MINIMAL_SITE = {
+    "site.yaml": """
+        title: 测试区民生实事公示
+        publisher: 测试区办公室
+        supervision:
+          phone: 0000-1234567
+          note: 欢迎监督
+        rounds:
+          - id: r1
+            title: 第一轮
+            date: 2021-06-30
+          - id: r2
+            title: 第二轮
+            date: 2021-08-24
+        """,
+    "content/units.yaml": """
+        units:
+          - id: u1
+            name: 甲单位
+            group: 区直部门
+            order: 1
+          - id: town
+            name: 乙镇
+            group: 镇乡街
+            order: 2
+        """,
+    "content/r1/u1.yaml": """
+        projects:
+          - id: p1
+            title: 路灯修复
+            status: in_progress
+            progress: 正在采购灯泡
+          - id: p2
+            title: 车位划线
+            status: not_started
+            progress: 尚未开始
+          - id: p3
+            title: 垃圾清运
+            status: completed
+            progress: 已清运
+        """,
+    "content/r2/u1.yaml": """
+        projects:
+          - id: p1
+            title: 路灯修复
+            status: completed
+            progress: 全部更换完毕
+            funding: {amount: 5000, unit: 元}
+          - id: p4
+            title: 新项目
+            status: in_progress
+            progress: 新增
+            target: {name: 车位, planned: 10, done: 28, unit: 个}
+        """,
+    "content/r1/town.yaml": """
+        projects:
+          - id: t1
+            title: 供暖改造
+            status: in_progress
+            progress: 施工中
+        """,
+}
+
+
+@pytest.fixture
+def minimal_site(tmp_path: Path) -> Path:
+    """A two-round, two-unit site: p2 is dropped in r2, p3 completed then absent, town sends nothing in r2."""
+    return write_site(tmp_path / "site", MINIMAL_SITE)
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """The shipped sample site, built once through the real CLI into a temporary folder."""
+    out = tmp_path_factory.mktemp("sample") / "public"
+    result = run_cli("build", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")

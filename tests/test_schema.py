@@ -1,0 +1,277 @@
+"""bulletin/schema.py: the declarative types and the checker that applies them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bulletin.schema import (Checker, Date, Field, Identifier, ListOf, Number, OneOf, Record, Text,
+                             check_document)
+from bulletin.source import parse_yaml
+
+
+def check(type_, text: str, path: tuple = ("v",)):
+    """Check the value at `path` of a small YAML document; (result, problem lines)."""
+    document = parse_yaml(text.encode("utf-8"), "f.yaml")
+    value = document.data
+    for part in path:
+        value = value[part]
+    checker = Checker(document)
+    result = type_.check(value, path, checker)
+    return result, [str(p) for p in checker.problems]
+
+
+# ---- Text ----------------------------------------------------------------
+
+def test_text_is_stripped_and_joined_onto_one_line():
+    assert check(Text(), "v: '  路灯  修复 '\n") == ("路灯 修复", [])
+    assert check(Text(), "v: |\n  第一行\n  第二行\n") == ("第一行 第二行", [])
+
+
+def test_multiline_text_keeps_its_lines():
+    assert check(Text(multiline=True), "v: |\n  - 第一行\n  - 第二行\n") == ("- 第一行\n- 第二行", [])
+
+
+@pytest.mark.parametrize("written, message", [
+    ("2021", "expected text, found the number 2021; put it in quotes to keep it as written: '2021'"),
+    ("01234567", "expected text, found the number 01234567; put it in quotes to keep it as written: '01234567'"),
+    ("3.50", "expected text, found the number 3.50; put it in quotes to keep it as written: '3.50'"),
+    ("NO", "expected text, found NO, which YAML reads as false; put it in quotes to keep it as written: 'NO'"),
+    ("on", "expected text, found on, which YAML reads as true; put it in quotes to keep it as written: 'on'"),
+    ("2021-08-24", "expected text, found the date 2021-08-24; put it in quotes to keep it as written: "
+                   "'2021-08-24'"),
+])
+def test_text_that_yaml_read_as_something_else_is_shown_as_written(written, message):
+    assert check(Text(), f"v: {written}\n") == (None, [f"f.yaml:1:1: v: {message}"])
+
+
+def test_a_list_instead_of_text_suggests_a_block():
+    assert check(Text(), "v:\n  - a\n  - b\n") == (None, [
+        "f.yaml:1:1: v: expected text, found a list; for text over several lines write '|' after the "
+        "field name and indent every line of the text below it"])
+
+
+def test_fields_instead_of_text_point_at_the_colon():
+    assert check(Text(), "v:\n  一期: 完工\n") == (None, [
+        "f.yaml:1:1: v: expected text, found a group of fields; a ':' followed by a space inside text "
+        "starts a field: put the text in quotes, or write the colon as full-width '：'"])
+
+
+def test_blank_text_is_empty():
+    assert check(Text(), "v: '   '\n") == (None, ["f.yaml:1:1: v: must not be empty"])
+
+
+def test_text_length_is_limited():
+    assert check(Text(max_length=5), "v: 一二三四五六\n") == (
+        None, ["f.yaml:1:1: v: is 6 characters long; at most 5 are allowed"])
+
+
+# ---- Number --------------------------------------------------------------
+
+@pytest.mark.parametrize("written, value", [("5000", 5000), ("12.5", 12.5), ("0", 0), ("1_000", 1000)])
+def test_numbers(written, value):
+    assert check(Number(), f"v: {written}\n") == (value, [])
+
+
+@pytest.mark.parametrize("written, message", [
+    ("'5000'", "expected a number, found text '5000'; write the digits alone, without quotes or "
+               "thousands separators"),
+    ("5,000", "expected a number, found text '5,000'; write the digits alone, without quotes or "
+              "thousands separators"),
+    ("5万", "expected a number, found text '5万'; write the number alone (a unit such as 万元 or 个 "
+           "goes under 'unit:')"),
+    ("五千", "expected a number, found text '五千'"),
+    ("yes", "expected a number, found true/false yes"),
+    (".nan", "expected a finite number"),
+    (".inf", "expected a finite number"),
+    ("-1", "must be at least 0, found -1"),
+])
+def test_not_numbers(written, message):
+    assert check(Number(), f"v: {written}\n") == (None, [f"f.yaml:1:1: v: {message}"])
+
+
+@pytest.mark.parametrize("written", ["0", "-10", "0.0"])
+def test_positive_numbers_exclude_zero(written):
+    _, found = check(Number(positive=True), f"v: {written}\n")
+    assert found == [f"f.yaml:1:1: v: must be greater than 0, found {written}"]
+
+
+def test_no_minimum():
+    assert check(Number(minimum=None), "v: -3\n") == (-3, [])
+
+
+# ---- Date ----------------------------------------------------------------
+
+@pytest.mark.parametrize("written", ["2021-08-24", "2021-8-24", "'2021-08-24'", "2021-08-24 10:30:00",
+                                     "2021-8-24 10:30:00"])
+def test_dates(written):
+    assert check(Date(), f"v: {written}\n") == (dt.date(2021, 8, 24), [])
+
+
+@pytest.mark.parametrize("written, message", [
+    ("2021/08/24", "expected a date written like 2021-08-24, found '2021/08/24'"),
+    ("2021年8月24日", "expected a date written like 2021-08-24, found '2021年8月24日'"),
+    ("20210824", "expected a date written like 2021-08-24, found 20210824"),
+    ("2021-02-30", "2021-02-30 is not a real date: day is out of range for month"),
+    ("2021-13-01", "2021-13-01 is not a real date: month must be in 1..12"),
+])
+def test_not_dates(written, message):
+    assert check(Date(), f"v: {written}\n") == (None, [f"f.yaml:1:1: v: {message}"])
+
+
+# ---- Identifier ----------------------------------------------------------
+
+@pytest.mark.parametrize("written, name", [
+    ("p1", "p1"), ("lu-deng_2", "lu-deng_2"), ("3", "3"), ("010", "010"), ("2021-2", "2021-2"),
+    ("no", "no"),
+])
+def test_plain_names_keep_what_was_written(written, name):
+    assert check(Identifier(), f"v: {written}\n") == (name, [])
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("路灯", "路灯"), ("a/b", "a/b"), ("../x", "../x"), ("a b", "a b"), ("'p1 '", "p1 "), ("1.5", "1.5"),
+])
+def test_names_that_cannot_be_part_of_a_web_address(written, shown):
+    assert check(Identifier(), f"v: {written}\n") == (None, [
+        f"f.yaml:1:1: v: '{shown}' is not a plain name: use only letters a-z, A-Z, digits 0-9, "
+        "'-' and '_' (it becomes part of a web address)"])
+
+
+def test_a_name_must_be_a_scalar():
+    assert check(Identifier(), "v: [a]\n") == (None, ["f.yaml:1:1: v: expected a plain name, found a list"])
+
+
+# ---- OneOf ---------------------------------------------------------------
+
+STATUS = OneOf(("not_started", "in_progress", "completed"), (("已完成", "completed"),))
+
+
+def test_one_of():
+    assert check(STATUS, "v: completed\n") == ("completed", [])
+
+
+@pytest.mark.parametrize("written, suffix", [
+    ("complete", " (did you mean 'completed'?)"),
+    ("Completed", " (did you mean 'completed'?)"),
+    ("in progress", " (did you mean 'in_progress'?)"),
+    ("已完成", " (did you mean 'completed'?)"),
+    ("done", ""),
+    ("1", ""),
+    ("no", ""),
+])
+def test_not_one_of(written, suffix):
+    assert check(STATUS, f"v: {written}\n") == (None, [
+        f"f.yaml:1:1: v: '{written}' is not one of not_started, in_progress, completed{suffix}"])
+
+
+# ---- Record --------------------------------------------------------------
+
+PROJECT = Record((
+    Field("id", Identifier(), True),
+    Field("title", Text(), True),
+    Field("lead", Text()),
+    Field("funding", Record((Field("amount", Number(), True), Field("unit", Text(), True)))),
+))
+
+
+def test_record_keeps_known_fields_and_skips_empty_optional_ones():
+    assert check(PROJECT, "v:\n  id: p1\n  title: 路灯\n  lead:\n") == ({"id": "p1", "title": "路灯"}, [])
+
+
+def test_unknown_field_with_a_close_name_stands_for_the_missing_one():
+    # One mistake, one message: no second "missing required field 'title'".
+    assert check(PROJECT, "v:\n  id: p1\n  titel: 路灯\n") == (None, [
+        "f.yaml:3:3: v.titel: unknown field 'titel' (did you mean 'title'?)"])
+
+
+def test_unknown_field_without_a_close_name_lists_the_fields():
+    assert check(PROJECT, "v:\n  id: p1\n  title: x\n  负责人: 张三\n") == (None, [
+        "f.yaml:4:3: v.负责人: unknown field '负责人'; the fields here are id, title, lead, funding"])
+
+
+def test_a_number_split_by_a_comma_in_braces():
+    assert check(PROJECT, "v:\n  id: p1\n  title: x\n  funding: {amount: 5,000, unit: 元}\n") == (None, [
+        "f.yaml:4:23: v.funding.000: unknown field '000'; a ',' inside a number starts a new field "
+        "here: write the number without ','"])
+
+
+def test_missing_required_fields_are_located_at_the_record():
+    assert check(PROJECT, "v:\n  lead: 张三\n") == (None, [
+        "f.yaml:1:1: v: missing required field 'id'",
+        "f.yaml:1:1: v: missing required field 'title'"])
+
+
+def test_a_required_field_left_empty_is_located_at_its_name():
+    assert check(PROJECT, "v:\n  id: p1\n  title:\n") == (None, [
+        "f.yaml:3:3: v.title: 'title' is empty; it is required"])
+
+
+def test_nested_record_problems_carry_the_full_path():
+    assert check(PROJECT, "v:\n  id: p1\n  title: x\n  funding:\n    amount: 5万\n") == (None, [
+        "f.yaml:5:5: v.funding.amount: expected a number, found text '5万'; write the number alone "
+        "(a unit such as 万元 or 个 goes under 'unit:')",
+        "f.yaml:4:3: v.funding: missing required field 'unit'"])
+
+
+@pytest.mark.parametrize("written, found", [
+    ("路灯修复", "text '路灯修复'"), ("[a]", "a list"), ("12", "a number '12'"), ("yes", "true/false")])
+def test_a_record_must_be_a_group_of_fields(written, found):
+    assert check(PROJECT, f"v: {written}\n") == (None, [
+        f"f.yaml:1:1: v: expected a group of fields (id, title, ...), found {found}"])
+
+
+# ---- ListOf --------------------------------------------------------------
+
+def test_list_items_are_checked_with_their_index():
+    assert check(ListOf(Number()), "v: [1, x, 3, -1]\n") == (None, [
+        "f.yaml:1:8: v[1]: expected a number, found text 'x'",
+        "f.yaml:1:14: v[3]: must be at least 0, found -1"])
+
+
+def test_list_of_valid_items():
+    assert check(ListOf(Number()), "v:\n  - 1\n  - 2\n") == ([1, 2], [])
+
+
+def test_empty_list_when_allowed_or_not():
+    assert check(ListOf(Number()), "v: []\n") == ([], [])
+    assert check(ListOf(Number(), allow_empty=False), "v: []\n") == (
+        None, ["f.yaml:1:1: v: must list at least one entry"])
+
+
+@pytest.mark.parametrize("written, found", [
+    ("路灯修复", "text '路灯修复'"), ("{a: 1}", "a group of fields")])
+def test_not_a_list(written, found):
+    assert check(ListOf(Number()), f"v: {written}\n") == (None, [
+        f"f.yaml:1:1: v: expected a list (lines starting with '- '), found {found}"])
+
+
+# ---- check_document ------------------------------------------------------
+
+FILE = Record((Field("projects", ListOf(PROJECT), True),))
+
+
+def document(text: str):
+    return parse_yaml(text.encode("utf-8"), "f.yaml")
+
+
+def test_check_document_returns_clean_data():
+    data, found = check_document(document("projects:\n  - id: p1\n    title: ' x '\n"), FILE, "list")
+    assert (data, found) == ({"projects": [{"id": "p1", "title": "x"}]}, [])
+
+
+@pytest.mark.parametrize("text", ["", "# 本轮无项目\n"])
+def test_check_document_on_an_empty_file(text):
+    data, found = check_document(document(text), FILE, "unit's project list")
+    assert data is None
+    assert [str(p) for p in found] == [
+        "f.yaml:1:1: file is empty (comments do not count); a unit's project list needs 'projects:'"]
+
+
+def test_check_document_on_a_file_that_is_not_a_group_of_fields():
+    data, found = check_document(document("- id: p1\n  title: x\n"), FILE, "unit's project list")
+    assert data is None
+    assert [str(p) for p in found] == [
+        "f.yaml:1:1: a unit's project list starts with 'projects:', found a list; write 'projects:' "
+        "on the first line and indent the rest below it"]

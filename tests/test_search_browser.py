@@ -1,0 +1,645 @@
+"""The search page in a real browser (Debian's Chromium driven by Playwright), used as a citizen would.
+
+Every scenario runs twice: with the site served over http, where the page must use Pagefind, and with the
+site opened from disk (file://), where it must use its offline data. A query is typed key by key; the test
+waits for the status line and the results to settle, reads them, and follows a result to its project page.
+Expected results are computed from the content files, never copied from the page under test.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import MINIMAL_SITE, ROOT, chromium_path, require_tool, run_cli, write_site
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # pragma: no cover - only on a machine without requirements-dev.txt
+    expect = sync_playwright = None
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+MODES = {"http": "pagefind", "file": "offline"}
+PAGE_SIZE = 20  # results shown before "more"
+DEBOUNCE_MS = 200  # the search runs this long after the last key
+TIMEOUT_MS = 30_000
+
+
+# --- what the content says ------------------------------------------------------------------------------
+
+@dataclass
+class Project:
+    url: str  # relative to the site root, as search.html links to it
+    unit: str
+    group: str
+    rounds: list[str] = field(default_factory=list)  # titles of the rounds that reported it
+    entries: list[dict] = field(default_factory=list)  # oldest first
+
+    @property
+    def latest(self) -> dict:
+        return self.entries[-1]
+
+    @property
+    def title(self) -> str:
+        return self.latest["title"]
+
+    @staticmethod
+    def _text(entry: dict) -> str:
+        target = entry.get("target") or {}
+        return "\n".join(str(entry.get(key) or "") for key in ("title", "progress", "lead", "location", "category")) \
+            + "\n" + str(target.get("name") or "")
+
+    def latest_text(self) -> str:
+        """What a citizen reads about the project now: its latest entry, and its unit."""
+        return self._text(self.latest) + "\n" + self.unit
+
+    def every_text(self) -> str:
+        return "\n".join(self._text(entry) for entry in self.entries) + "\n" + self.unit
+
+
+def load_projects(site: Path) -> dict[str, Project]:
+    """Every project of a site folder, by URL, read straight from site.yaml and content/."""
+    config = yaml.safe_load((site / "site.yaml").read_text(encoding="utf-8"))
+    units = {u["id"]: u for u in yaml.safe_load((site / "content/units.yaml").read_text(encoding="utf-8"))["units"]}
+    projects: dict[str, Project] = {}
+    for round_ in config["rounds"]:
+        for path in sorted((site / "content" / str(round_["id"])).glob("*.yaml")):
+            unit = units[path.stem]
+            for entry in yaml.safe_load(path.read_text(encoding="utf-8")).get("projects") or []:
+                url = f"projects/{path.stem}/{entry['id']}.html"
+                project = projects.setdefault(url, Project(url, unit["name"], unit["group"]))
+                project.rounds.append(round_["title"])
+                project.entries.append(entry)
+    return projects
+
+
+def matching(projects: dict[str, Project], query: str) -> set[str]:
+    """URLs of the projects whose latest text contains the query, checked to be the same over every round
+    (Pagefind indexes every round, the offline data only the latest progress: a test query must not depend
+    on the difference)."""
+    latest = {url for url, p in projects.items() if query in p.latest_text()}
+    anywhere = {url for url, p in projects.items() if query in p.every_text()}
+    assert latest == anywhere, f"the content makes {query!r} ambiguous between rounds: {latest ^ anywhere}"
+    return latest
+
+
+SAMPLE = load_projects(ROOT)
+STATUS_LABELS = {"not_started": "未启动", "in_progress": "推进中", "completed": "已完成",
+                 "suspended": "暂缓", "cancelled": "已取消"}
+
+
+# --- the extra sites --------------------------------------------------------------------------------------
+
+MIXED_SCRIPT_SITE = {
+    "site.yaml": """
+        title: 周口市民生实事公示
+        publisher: 周口市办公室
+        supervision:
+          phone: 0394-1234567
+        rounds:
+          - id: r1
+            title: 第一轮
+            date: 2022-03-31
+        """,
+    "content/units.yaml": """
+        units:
+          - id: jsj
+            name: 建设局
+            group: 市直部门
+            order: 1
+          - id: jtj
+            name: 交通局
+            group: 市直部门
+            order: 2
+        """,
+    # Traditional and Simplified titles and progress side by side; 社区绿化 shares only 区 with 开发区.
+    "content/r1/jsj.yaml": """
+        projects:
+          - id: kfq-daolu
+            title: 周口經濟開發區道路改造
+            status: in_progress
+            progress: 正在鋪設瀝青路面，預計年底完工。
+          - id: kfq-ludeng
+            title: 开发区路灯
+            status: completed
+            progress: 已安装路灯一百盏。
+          - id: lvhua
+            title: 社区绿化
+            status: not_started
+            progress: 小区种树，尚未开始。
+        """,
+    "content/r1/jtj.yaml": """
+        projects:
+          - id: xinjian-tcc
+            title: 新建停車場
+            status: in_progress
+            progress: 停車場已動工，設車位二百個。
+          - id: tcc-kuojian
+            title: 停车场扩建
+            status: completed
+            progress: 扩建工程已完成。
+        """,
+}
+DEVELOPMENT_ZONE = {"projects/jsj/kfq-daolu.html", "projects/jsj/kfq-ludeng.html"}
+CAR_PARK = {"projects/jtj/xinjian-tcc.html", "projects/jtj/tcc-kuojian.html"}
+
+
+def build(site: Path) -> Path:
+    out = site.parent / "public"
+    result = run_cli("build", "--site", str(site), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def mixed_script_site(tmp_path_factory) -> Path:
+    return write_site(tmp_path_factory.mktemp("mixed-script") / "site", MIXED_SCRIPT_SITE)
+
+
+@pytest.fixture(scope="module")
+def mixed_script_build(mixed_script_site: Path) -> Path:
+    return build(mixed_script_site)
+
+
+@pytest.fixture(scope="module")
+def english_site(tmp_path_factory) -> Path:
+    """conftest's minimal site with an English interface."""
+    site = write_site(tmp_path_factory.mktemp("english") / "site", MINIMAL_SITE)
+    config = yaml.safe_load((site / "site.yaml").read_text(encoding="utf-8"))
+    config["language"] = "en"
+    (site / "site.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return site
+
+
+@pytest.fixture(scope="module")
+def english_build(english_site: Path) -> Path:
+    out = build(english_site)
+    assert 'lang="en"' in (out / "index.html").read_text(encoding="utf-8")
+    return out
+
+
+# --- serving, opening and the browser ---------------------------------------------------------------------
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the signature of the base class
+        pass
+
+
+@pytest.fixture(scope="module")
+def servers():
+    """A ThreadingHTTPServer on 127.0.0.1 at a free port for each built site asked for, stopped at the end."""
+    started: dict[Path, tuple[ThreadingHTTPServer, threading.Thread]] = {}
+
+    def url_of(root: Path) -> str:
+        if root not in started:
+            httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+            thread = threading.Thread(target=httpd.serve_forever, name=f"search-site-{len(started)}", daemon=True)
+            thread.start()
+            started[root] = (httpd, thread)
+        return f"http://127.0.0.1:{started[root][0].server_address[1]}/"
+
+    try:
+        yield url_of
+    finally:
+        for httpd, thread in started.values():
+            httpd.shutdown()
+            httpd.server_close()
+            thread.join(timeout=10)
+
+
+@pytest.fixture(params=list(MODES))
+def mode(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def site_url(mode: str, servers):
+    """The URL of a built site's root in this mode: http://127.0.0.1:PORT/ or file:///.../"""
+    def url_of(root: Path) -> str:
+        return servers(root) if mode == "http" else root.resolve().as_uri() + "/"
+    return url_of
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_tool(sync_playwright is not None, "playwright (pip install -r requirements-dev.txt)")
+    executable = chromium_path()
+    require_tool(executable is not None, "chromium (Debian package chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page; fails the test if the page throws or a file of the site is missing."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    page.on("requestfailed", lambda request: errors.append(f"failed: {request.url} {request.failure}"))
+    page.on("response", lambda response: response.status >= 400 and not response.url.endswith("/favicon.ico")
+            and errors.append(f"HTTP {response.status}: {response.url}"))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+# --- driving the search page --------------------------------------------------------------------------------
+
+# True once the page shows the outcome of the search for exactly this query and these filters: the URL
+# (rewritten when a search starts) names them, and the status line and the rendered results agree. A search
+# clears the list when it starts and fills it when it ends, so a stale status line never passes.
+SETTLED = """([query, filters]) => {
+  const form = document.getElementById("search-form");
+  if (!form || !form.hasAttribute("data-search-mode")) return false;
+  const params = new URLSearchParams(location.search);
+  if ((params.get("q") || "") !== query) return false;
+  for (const name of ["round", "unit", "group", "status"]) {
+    if ((params.get(name) || "") !== (filters[name] || "")) return false;
+  }
+  const strings = JSON.parse(document.getElementById("search-config").textContent).strings;
+  const status = document.getElementById("search-status").textContent;
+  const items = document.querySelectorAll("#search-results > li.search-result");
+  const rendered = document.querySelectorAll("#search-results > li.search-result > h2.search-result-title a");
+  if (!query && !Object.values(filters).some(Boolean)) return status === strings.hint && items.length === 0;
+  if (status === strings.none.replace("{query}", query)) return items.length === 0;
+  const [before, after] = strings.count.split("{count}");
+  if (!status.startsWith(before) || !status.endsWith(after)) return false;
+  const count = Number(status.slice(before.length, status.length - after.length));
+  return Number.isInteger(count) && items.length === rendered.length && rendered.length === Math.min(count, %d);
+}""" % PAGE_SIZE
+
+READ_RESULTS = """() => Array.from(document.querySelectorAll("#search-results > li.search-result")).map(li => ({
+  title: li.querySelector("h2.search-result-title a").textContent,
+  href: li.querySelector("h2.search-result-title a").getAttribute("href"),
+  unit: li.querySelector(".search-result-meta .search-result-unit").textContent,
+  status: li.querySelector(".search-result-meta .status").textContent,
+  round: li.querySelector(".search-result-meta .search-result-round").textContent,
+  excerpt: li.querySelector("p.search-result-excerpt").textContent,
+  marks: Array.from(li.querySelectorAll("p.search-result-excerpt mark")).map(m => m.textContent),
+}))"""
+
+
+def open_search(page, url: str, mode: str) -> None:
+    """Open search.html and wait until its search is ready, in the backend this mode must use."""
+    page.goto(url)
+    expect(page.locator("#search-form")).to_have_attribute("data-search-mode", MODES[mode])
+
+
+def wait_settled(page, query: str, filters: dict[str, str] | None = None) -> None:
+    page.wait_for_function(SETTLED, arg=[query, filters or {}], timeout=TIMEOUT_MS)
+
+
+def type_query(page, query: str, filters: dict[str, str] | None = None) -> list[dict]:
+    """Clear the search box and type the query key by key, as a citizen does; return the results shown."""
+    box = page.locator("#search-query")
+    box.click()
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.press("Backspace")
+    page.keyboard.type(query, delay=20)
+    wait_settled(page, query, filters)
+    return results(page)
+
+
+def choose(page, name: str, value: str, query: str, filters: dict[str, str]) -> list[dict]:
+    """Choose a filter value (filters: every filter chosen afterwards); return the results shown."""
+    page.locator(f"#filter-{name}").select_option(value=value)
+    wait_settled(page, query, filters)
+    return results(page)
+
+
+def results(page) -> list[dict]:
+    return page.evaluate(READ_RESULTS)
+
+
+def status_line(page) -> str:
+    return page.locator("#search-status").inner_text().strip()
+
+
+def show_all(page) -> list[dict]:
+    """Press "more" until every result is shown; return them all."""
+    more = page.locator("#search-more")
+    while more.is_visible():
+        shown = page.locator("#search-results > li.search-result").count()
+        more.click()
+        page.wait_for_function(
+            """(shown) => {
+              const items = document.querySelectorAll("#search-results > li.search-result");
+              const rendered = document.querySelectorAll("#search-results > li.search-result > h2 a");
+              return items.length > shown && items.length === rendered.length;
+            }""", arg=shown)
+    return results(page)
+
+
+def assert_one_per_project(found: list[dict], expected: set[str], projects: dict[str, Project]) -> None:
+    urls = [r["href"] for r in found]
+    assert len(urls) == len(set(urls)), f"a project is listed twice: {sorted(urls)}"
+    assert set(urls) == expected, {"unexpected": set(urls) - expected, "missing": expected - set(urls)}
+    assert len(found) == len(expected)
+    for result in found:
+        project = projects[result["href"]]
+        assert result["title"] == project.title
+        assert result["unit"] == project.unit
+
+
+# --- the sample site ----------------------------------------------------------------------------------------
+
+def test_street_lights_one_result_marked_and_it_leads_to_the_project(page, mode, site_url, sample_build):
+    base = site_url(sample_build)
+    open_search(page, base + "search.html", mode)
+    expect(page.locator("#search-status")).to_have_text("输入关键词，或选择筛选条件，即可查看项目。")
+    if mode == "file":
+        expect(page.locator(".search-offline-note")).to_be_visible()
+
+    found = type_query(page, "路灯")
+
+    assert status_line(page) == "找到 1 个项目"
+    assert len(found) == 1
+    lamp = found[0]
+    assert lamp["title"] == "下荒村路灯损坏修复项目"
+    assert lamp["href"] == "projects/qwbgs/xhc-ludeng.html"
+    assert "路灯" in lamp["marks"], lamp
+    assert lamp["unit"] == "区委办公室"
+    assert lamp["status"] == "已完成"
+    assert lamp["round"] == "最近报告：第二轮公布"
+    assert set(lamp["marks"]) == {"路灯"}
+    expect(page.locator("#search-more")).to_be_hidden()
+
+    page.locator("#search-results h2.search-result-title a").first.click()
+    page.wait_for_url(base + "projects/qwbgs/xhc-ludeng.html")
+    expect(page.locator("h1")).to_have_text("下荒村路灯损坏修复项目")
+
+    page.go_back()  # back to the same search, as it was left
+    wait_settled(page, "路灯")
+    expect(page.locator("#search-query")).to_have_value("路灯")
+    assert [r["href"] for r in results(page)] == ["projects/qwbgs/xhc-ludeng.html"]
+
+
+QUERIES = {
+    "车位": {"锦绣社区外围车位规划项目", "宝山仕家外围车位规划项目", "宝山仕家居委会楼前车位规划项目"},
+    "取暖": {"锦绣社区取暖期室温提升项目"},
+    "5000": {"下荒村路灯损坏修复项目", "筹集资金为环卫工人提供免费早餐"},
+    "路灯": {"下荒村路灯损坏修复项目"},
+    "社区": set(),  # many projects: only the content decides
+}
+
+
+@pytest.mark.parametrize("query", list(QUERIES))
+def test_query_finds_every_project_that_contains_it_once(page, mode, site_url, sample_build, query):
+    expected = matching(SAMPLE, query)
+    assert QUERIES[query] <= {SAMPLE[url].title for url in expected}  # the projects the brief names
+    open_search(page, site_url(sample_build) + "search.html", mode)
+
+    found = type_query(page, query)
+
+    assert status_line(page) == f"找到 {len(expected)} 个项目"
+    found = show_all(page)
+    assert_one_per_project(found, expected, SAMPLE)
+    for result in found:
+        assert result["status"] == STATUS_LABELS[SAMPLE[result["href"]].latest["status"]]
+        assert result["round"] == f"最近报告：{SAMPLE[result['href']].rounds[-1]}"
+
+
+PLACES_AND_CATEGORIES = sorted({entry[key] for p in SAMPLE.values() for entry in p.entries
+                                for key in ("location", "category") if entry.get(key)})
+
+
+def test_every_place_and_category_name_finds_its_projects(page, mode, site_url, sample_build):
+    """What the page tells citizens to type: the name of a village, community or street, or a category."""
+    open_search(page, site_url(sample_build) + "search.html", mode)
+    wrong = {}
+    for name in PLACES_AND_CATEGORIES:
+        expected = matching(SAMPLE, name)
+        found = type_query(page, name)
+        found += show_all(page)[len(found):]
+        urls = {r["href"] for r in found}
+        if urls != expected or len(found) != len(expected):
+            wrong[name] = f"{len(found)} found, {len(expected)} expected; missing {sorted(expected - urls)}"
+    assert not wrong, f"{MODES[mode]} search misses projects by their place or category: {wrong}"
+
+
+def test_typing_slowly_searches_at_each_pause_and_the_last_query_wins(page, mode, site_url, sample_build):
+    query = "宝山仕家"
+    expected = matching(SAMPLE, query)
+    open_search(page, site_url(sample_build) + "search.html", mode)
+    page.locator("#search-query").click()
+    page.keyboard.type(query, delay=DEBOUNCE_MS + 150)  # every key is searched on its own first
+    wait_settled(page, query)
+    assert status_line(page) == f"找到 {len(expected)} 个项目"
+    assert_one_per_project(results(page), expected, SAMPLE)
+
+
+def test_unit_filter_narrows_and_options_show_counts(page, mode, site_url, sample_build):
+    expected = matching(SAMPLE, "车位")
+    units = yaml.safe_load((ROOT / "content/units.yaml").read_text(encoding="utf-8"))["units"]
+    names = [u["name"] for u in sorted(units, key=lambda u: u.get("order", 0))]
+    per_unit = {name: sum(1 for url in expected if SAMPLE[url].unit == name) for name in names}
+    open_search(page, site_url(sample_build) + "search.html", mode)
+
+    type_query(page, "车位")
+    options = page.locator("#filter-unit option")
+    expect(options).to_have_text(["全部"] + [f"{name} ({per_unit[name]})" for name in names])
+
+    found = choose(page, "unit", "区委办公室", "车位", {"unit": "区委办公室"})
+
+    narrowed = {url for url in expected if SAMPLE[url].unit == "区委办公室"}
+    assert status_line(page) == f"找到 {len(narrowed)} 个项目"
+    assert_one_per_project(found, narrowed, SAMPLE)
+    assert {r["unit"] for r in found} == {"区委办公室"}
+    expect(page.locator("#filter-unit option:checked")).to_have_text(f"区委办公室 ({len(narrowed)})")
+    for name in ("round", "group", "status"):  # every other filter shows counts too
+        texts = page.locator(f"#filter-{name} option").all_inner_texts()[1:]
+        assert texts and all(re.fullmatch(r".+ \(\d+\)", t) for t in texts), (name, texts)
+
+
+def test_status_filter_alone_lists_the_completed_projects(page, mode, site_url, sample_build):
+    expected = {url for url, p in SAMPLE.items() if p.latest["status"] == "completed"}
+    open_search(page, site_url(sample_build) + "search.html", mode)
+
+    choose(page, "status", "已完成", "", {"status": "已完成"})
+
+    assert status_line(page) == f"找到 {len(expected)} 个项目"
+    found = show_all(page)
+    assert_one_per_project(found, expected, SAMPLE)
+    assert {r["status"] for r in found} == {"已完成"}
+    expect(page.locator("#filter-status option:checked")).to_have_text(f"已完成 ({len(expected)})")
+
+
+def test_round_filter_alone_lists_the_projects_of_that_round(page, mode, site_url, sample_build):
+    first_round = {f"projects/{path.stem}/{entry['id']}.html"
+                   for path in sorted((ROOT / "content/2021-1").glob("*.yaml"))
+                   for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["projects"]}
+    assert first_round == {url for url, p in SAMPLE.items() if "第一轮公布" in p.rounds}
+    open_search(page, site_url(sample_build) + "search.html", mode)
+
+    choose(page, "round", "第一轮公布", "", {"round": "第一轮公布"})
+
+    assert status_line(page) == f"找到 {len(first_round)} 个项目"
+    assert page.locator("#search-results > li.search-result").count() == min(len(first_round), PAGE_SIZE)
+    found = show_all(page)
+    assert_one_per_project(found, first_round, SAMPLE)
+
+
+def test_group_filter_lists_all_projects_twenty_at_a_time(page, mode, site_url, sample_build):
+    expected = {url for url, p in SAMPLE.items() if p.group == "区直部门"}
+    assert len(expected) == 28
+    open_search(page, site_url(sample_build) + "search.html", mode)
+
+    first = choose(page, "group", "区直部门", "", {"group": "区直部门"})
+
+    assert status_line(page) == "找到 28 个项目"
+    assert len(first) == PAGE_SIZE
+    more = page.locator("#search-more")
+    expect(more).to_be_visible()
+    expect(more).to_have_text("显示更多结果")
+    more.click()
+    expect(page.locator("#search-results > li.search-result > h2 a")).to_have_count(28)
+    expect(more).to_be_hidden()
+    found = results(page)
+    assert [r["href"] for r in found[:PAGE_SIZE]] == [r["href"] for r in first]  # more adds, never reorders
+    assert_one_per_project(found, expected, SAMPLE)
+
+
+def test_query_without_result_says_so(page, mode, site_url, sample_build):
+    query = "不存在的项目xyz"
+    assert not matching(SAMPLE, query)
+    open_search(page, site_url(sample_build) + "search.html", mode)
+
+    found = type_query(page, query)
+
+    assert found == []
+    assert status_line(page).startswith(f"没有找到与“{query}”相关的项目")
+    expect(page.locator("#search-results > li")).to_have_count(0)
+    expect(page.locator("#search-more")).to_be_hidden()
+
+
+def test_clearing_the_query_brings_back_the_hint(page, mode, site_url, sample_build):
+    open_search(page, site_url(sample_build) + "search.html", mode)
+    type_query(page, "车位")
+    found = type_query(page, "")
+    assert found == []
+    assert status_line(page) == "输入关键词，或选择筛选条件，即可查看项目。"
+    expect(page.locator("#filter-unit option").nth(1)).to_have_text("区委办公室")  # counts are gone
+
+
+def test_header_form_on_another_page_opens_search_with_results(page, mode, site_url, sample_build):
+    base = site_url(sample_build)
+    expected = matching(SAMPLE, "车位")
+    page.goto(base + "index.html")
+
+    page.locator("#site-search").click()
+    page.keyboard.type("车位", delay=20)
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(r"/search\.html\?q="))
+    expect(page.locator("#search-form")).to_have_attribute("data-search-mode", MODES[mode])
+    wait_settled(page, "车位")
+    expect(page.locator("#search-query")).to_have_value("车位")
+    assert status_line(page) == f"找到 {len(expected)} 个项目"
+    assert_one_per_project(results(page), expected, SAMPLE)
+
+
+def test_filters_in_the_address_are_applied(page, mode, site_url, sample_build):
+    expected = {url for url in matching(SAMPLE, "车位") if SAMPLE[url].unit == "区委办公室"}
+    open_search(page, site_url(sample_build) + "search.html?q=%E8%BD%A6%E4%BD%8D&unit=%E5%8C%BA%E5%A7%94%E5%8A%9E"
+                "%E5%85%AC%E5%AE%A4", mode)
+    wait_settled(page, "车位", {"unit": "区委办公室"})
+    expect(page.locator("#filter-unit")).to_have_value("区委办公室")
+    assert_one_per_project(results(page), expected, SAMPLE)
+
+
+# --- Traditional and Simplified characters -------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, expected", [
+    ("开发区", DEVELOPMENT_ZONE), ("開發區", DEVELOPMENT_ZONE), ("停车场", CAR_PARK), ("停車場", CAR_PARK),
+])
+def test_traditional_and_simplified_find_each_other(page, mode, site_url, mixed_script_site, mixed_script_build,
+                                                    query, expected):
+    projects = load_projects(mixed_script_site)
+    titles = {projects[url].title for url in expected}
+    assert any(t != t.translate(str.maketrans("開發區車場", "开发区车场")) for t in titles)  # one is Traditional
+    assert any(t == t.translate(str.maketrans("開發區車場", "开发区车场")) for t in titles)  # one is Simplified
+    open_search(page, site_url(mixed_script_build) + "search.html", mode)
+
+    found = type_query(page, query)
+
+    assert status_line(page) == f"找到 {len(expected)} 个项目"
+    assert_one_per_project(found, expected, projects)
+
+
+# --- an English interface ----------------------------------------------------------------------------------
+
+def test_english_status_line_and_no_result_message(page, mode, site_url, english_site, english_build):
+    projects = load_projects(english_site)
+    expected = matching(projects, "甲单位")  # the unit's name: every project of that unit
+    assert len(expected) > 1
+    open_search(page, site_url(english_build) + "search.html", mode)
+    expect(page.locator("#search-status")).to_have_text("Type a keyword or choose a filter to see projects.")
+
+    found = type_query(page, "甲单位")
+    assert status_line(page) == f"{len(expected)} projects found"
+    assert_one_per_project(found, expected, projects)
+    assert {r["round"] for r in found} <= {f"Last reported: {p.rounds[-1]}" for p in projects.values()}
+
+    found = type_query(page, "不存在xyz")
+    assert found == []
+    assert status_line(page).startswith("No project matches “不存在xyz”")
+
+
+# --- figures: sizes and timings, printed, never asserted --------------------------------------------------------
+
+def _folder_size(folder: Path) -> tuple[int, int]:
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files), len(files)
+
+
+def test_search_figures(browser, servers, sample_build, tmp_path, capsys):
+    """Print how much search adds to the sample and how long the page takes to be ready and answer."""
+    pagefind_bytes, pagefind_files = _folder_size(sample_build / "pagefind")
+    figures = {
+        "projects": len(SAMPLE),
+        "pagefind_bytes": pagefind_bytes,
+        "pagefind_files": pagefind_files,
+        "offline_data_bytes": (sample_build / "search/offline-data.js").stat().st_size,
+        "t2s_bytes": (sample_build / "search/t2s.js").stat().st_size,
+    }
+    for mode in MODES:
+        base = servers(sample_build) if mode == "http" else sample_build.resolve().as_uri() + "/"
+        context = browser.new_context()
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        try:
+            start = time.perf_counter()
+            open_search(page, base + "search.html", mode)
+            ready = time.perf_counter()
+            type_query(page, "车位")
+            answered = time.perf_counter()
+            transferred = page.evaluate(
+                "() => performance.getEntriesByType('resource').reduce((n, e) => n + (e.transferSize || 0), 0)")
+        finally:
+            context.close()
+        figures[f"{mode}_ready_ms"] = round((ready - start) * 1000)
+        figures[f"{mode}_first_query_ms"] = round((answered - ready) * 1000)  # includes typing and the debounce
+        if mode == "http":
+            figures["http_bytes_transferred"] = transferred
+    report = tmp_path / "search-figures.json"
+    report.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    with capsys.disabled():
+        print(f"\nsearch figures ({report}):\n{json.dumps(figures, indent=2)}")
+    assert figures["pagefind_files"] > 0 and figures["offline_data_bytes"] > 0

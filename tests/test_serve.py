@@ -1,0 +1,64 @@
+"""serve: builds, serves on 127.0.0.1, rebuilds on change, keeps the last good build while content is broken."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+from conftest import ROOT, write_site
+
+
+def _reader(stream, lines: queue.Queue) -> None:
+    for line in stream:
+        lines.put(line.rstrip("\n"))
+
+
+def _wait_for(lines: queue.Queue, pattern: str, seen: list[str], timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        seen.append(line)
+        if re.search(pattern, line):
+            return line
+    raise AssertionError(f"no line matching {pattern!r}; output so far:\n" + "\n".join(seen))
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode("utf-8")
+
+
+def test_serve_rebuilds_and_survives_broken_content(minimal_site, tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "serve", "--site", str(minimal_site), "--port", "0",
+         "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
+    seen: list[str] = []
+    try:
+        serving = _wait_for(lines, r"http://127\.0\.0\.1:\d+/", seen)
+        base = re.search(r"http://127\.0\.0\.1:\d+/", serving).group(0)
+        assert "路灯修复" in _get(base + "rounds/r2/u1.html")
+
+        time.sleep(1.1)  # a later modification time than the first snapshot on coarse clocks
+        write_site(minimal_site, {"content/r2/u1.yaml": "projects:\n  - id: p1\n    title: 路灯\n    status: finished\n    progress: x\n"})
+        _wait_for(lines, r"content/r2/u1\.yaml:4:5: projects\[0\]\.status: 'finished' is not one of", seen)
+        _wait_for(lines, r"still serving the last good build", seen)
+        assert "路灯修复" in _get(base + "rounds/r2/u1.html")
+
+        write_site(minimal_site, {"content/r2/u1.yaml": "projects:\n  - id: p1\n    title: 路灯全部修好\n    status: completed\n    progress: 完成\n"})
+        _wait_for(lines, r"Built \d+ pages", seen)
+        assert "路灯全部修好" in _get(base + "rounds/r2/u1.html")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
