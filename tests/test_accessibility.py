@@ -8,25 +8,16 @@ keeps its stylesheet and links, and a printed unit list shows the entries withou
 
 from __future__ import annotations
 
-import functools
 import re
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import MINIMAL_SITE, ROOT, chromium_path, require_tool, run_cli, write_site
-
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - only on a machine without requirements-dev.txt
-    sync_playwright = None
+from conftest import MINIMAL_SITE, ROOT, require_tool, run_cli, serve_folder, write_site
 
 AXE_JS = ROOT / "tests" / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 STYLESHEET = ROOT / "static" / "style.css"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 BLOCKING_IMPACTS = ("serious", "critical")
 
@@ -94,39 +85,14 @@ def representative_page(root: Path, kind: str) -> str:
 
 # --- serving and the browser ---------------------------------------------------------------------------
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the signature of the base class
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(sites: dict[str, Path], tmp_path_factory):
     """Both sites over http on 127.0.0.1 at a free port: /sample/... and /minimal-en/..."""
     www = tmp_path_factory.mktemp("www")
     for name, root in sites.items():
         (www / name).symlink_to(root, target_is_directory=True)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(www)))
-    thread = threading.Thread(target=httpd.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_tool(sync_playwright is not None, "playwright (pip install -r requirements-dev.txt)")
-    executable = chromium_path()
-    require_tool(executable is not None, "chromium (Debian package chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with serve_folder(www) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -8,26 +8,23 @@ Expected results are computed from the content files, never copied from the page
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import json
 import re
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import MINIMAL_SITE, ROOT, chromium_path, require_tool, run_cli, write_site
+from conftest import MINIMAL_SITE, ROOT, run_cli, serve_folder, write_site
 
 try:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 except ImportError:  # pragma: no cover - only on a machine without requirements-dev.txt
-    expect = sync_playwright = None
+    expect = None
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 MODES = {"http": "pagefind", "file": "offline"}
 PAGE_SIZE = 20  # results shown before "more"
 DEBOUNCE_MS = 200  # the search runs this long after the last key
@@ -189,31 +186,18 @@ def english_build(english_site: Path) -> Path:
 
 # --- serving, opening and the browser ---------------------------------------------------------------------
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the signature of the base class
-        pass
-
-
 @pytest.fixture(scope="module")
 def servers():
-    """A ThreadingHTTPServer on 127.0.0.1 at a free port for each built site asked for, stopped at the end."""
-    started: dict[Path, tuple[ThreadingHTTPServer, threading.Thread]] = {}
+    """A plain static server on 127.0.0.1 for each built site asked for, stopped at the end."""
+    with contextlib.ExitStack() as stack:
+        started: dict[Path, str] = {}
 
-    def url_of(root: Path) -> str:
-        if root not in started:
-            httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-            thread = threading.Thread(target=httpd.serve_forever, name=f"search-site-{len(started)}", daemon=True)
-            thread.start()
-            started[root] = (httpd, thread)
-        return f"http://127.0.0.1:{started[root][0].server_address[1]}/"
+        def url_of(root: Path) -> str:
+            if root not in started:
+                started[root] = stack.enter_context(serve_folder(root)) + "/"
+            return started[root]
 
-    try:
         yield url_of
-    finally:
-        for httpd, thread in started.values():
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(timeout=10)
 
 
 @pytest.fixture(params=list(MODES))
@@ -227,19 +211,6 @@ def site_url(mode: str, servers):
     def url_of(root: Path) -> str:
         return servers(root) if mode == "http" else root.resolve().as_uri() + "/"
     return url_of
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_tool(sync_playwright is not None, "playwright (pip install -r requirements-dev.txt)")
-    executable = chromium_path()
-    require_tool(executable is not None, "chromium (Debian package chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
