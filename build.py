@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from bulletin import __version__
-from bulletin.builder import build_site, load_site
+from bulletin.builder import PublishProblem, build_site, load_site, publish_round
+from bulletin.ledger import LEDGER_PATH
 from bulletin.newround import NewRoundProblem, new_round
 from bulletin.output import OutputProblem
 from bulletin.problems import ContentError
@@ -85,6 +86,56 @@ def serve(site_dir: Path, port: int, out_dir: Path | None) -> None:
     """Build, serve on 127.0.0.1, and rebuild when anything changes."""
     from bulletin.serve import serve_site
     serve_site(site_dir, out_dir or site_dir / "public", port)
+
+
+@cli.command()
+@site_option
+@click.argument("round_id")
+def publish(site_dir: Path, round_id: str) -> None:
+    """Freeze round ROUND_ID: record its files in the ledger, so later edits are refused
+    unless declared as corrections."""
+    try:
+        published = publish_round(site_dir, round_id)
+    except (ContentError, PublishProblem) as error:
+        report_failure(error, "nothing was recorded.")
+    click.echo(f"Round {round_id} is published: {len(published.files)} unit files and its site.yaml entry "
+               f"recorded in {LEDGER_PATH} (entry SHA-256 {published.digest[:16]}...). Commit {LEDGER_PATH} "
+               "with the content.")
+
+
+@cli.command()
+@site_option
+@click.argument("round_id", required=False)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the bundle (default: archives/ in the site folder).")
+def archive(site_dir: Path, round_id: str | None, out_dir: Path | None) -> None:
+    """Write a published round (default: the latest) as a BagIt zip bundle."""
+    from bulletin.archive import ArchiveProblem, make_archive
+    try:
+        bundle = make_archive(site_dir, round_id, out_dir or site_dir / "archives")
+    except (ContentError, TemplateProblem, OutputProblem, SearchProblem, ArchiveProblem) as error:
+        report_failure(error, "no archive was written.")
+    click.echo(bundle)
+
+
+@cli.command()
+@click.argument("bundle", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def verify(bundle: Path) -> None:
+    """Check an archived bundle: name every altered, missing or extra file."""
+    from bulletin.archive import ArchiveProblem, verify_archive
+    try:
+        report = verify_archive(bundle)
+    except ArchiveProblem as error:
+        report_failure(error, "the bundle cannot be verified.")
+    for kind, paths in (("altered", report.altered), ("missing", report.missing), ("extra", report.extra)):
+        for path in paths:
+            click.echo(f"{kind}: {path}", err=True)
+    for message in report.other:
+        click.echo(message, err=True)
+    if not report.ok:
+        click.echo(f"{bundle}: NOT valid", err=True)
+        sys.exit(1)
+    click.echo(f"{bundle}: valid ({report.files} files match the SHA-256 manifest)")
 
 
 @cli.command("new-round")

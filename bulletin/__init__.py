@@ -4,14 +4,19 @@ The modules follow the build's data flow:
 
     config      site.yaml: title, language, rounds
     source      reading YAML files with a location for every value
+    schema      declarative field schemas and their checker
     content     validating units and project files against the contract
     model       rounds, units, project entries and histories (no I/O)
+    ledger      published rounds frozen; silent edits refused, corrections declared
     markup      Markdown progress text to safe HTML
     i18n        translation tables for the UI
     pages       which pages exist, at which URL, with which data
     render      Jinja2 templates to HTML strings
+    search      search records, the Pagefind index (pagefind_files), offline data
+    opendata    JSON and CSV beside the pages
     output      the only module that writes the output folder
-    build       build_site(): one call per step, in order
+    builder     build_site(): one call per step, in order
+    archive     BagIt bundles of published rounds, and their verification
     newround    scaffolding the next round from the latest one
     serve       local preview that rebuilds on change
 """

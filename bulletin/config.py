@@ -31,6 +31,7 @@ SITE_SCHEMA = Record((
         Field("note", Text(multiline=True), False, "what the phone is for, shown beside it"),
     )), True, "shown on every bulletin"),
     Field("base_url", Text(), False, "where the site is published, e.g. https://example.gov.cn/bulletins/"),
+    Field("id", Identifier(), False, "short name of the site, used to name its archives (default: its folder)"),
     Field("rounds", ListOf(ROUND_SCHEMA, allow_empty=False), True, "publication rounds, oldest first"),
 ))
 
@@ -51,6 +52,7 @@ class SiteConfig:
     supervision_note: str
     base_url: str
     rounds: tuple[RoundConfig, ...]
+    id: str = ""
 
 
 def load_site_config(site_dir: Path) -> tuple[SiteConfig, SourceDocument]:
@@ -97,4 +99,5 @@ def parse_site_config(data: dict) -> SiteConfig:
         supervision_note=data["supervision"].get("note", ""),
         base_url=data.get("base_url", ""),
         rounds=tuple(RoundConfig(r["id"], r["title"], r["date"]) for r in data["rounds"]),
+        id=data.get("id", ""),
     )

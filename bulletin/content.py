@@ -58,8 +58,16 @@ PROJECT_SCHEMA = Record((
     Field("updated", Date(), False, "date of the latest progress, e.g. 2021-08-20"),
 ))
 
+CORRECTION_SCHEMA = Record((
+    Field("date", Date(), True, "when the correction was made"),
+    Field("reason", Text(multiline=True), True, "why the published text was changed"),
+    Field("project", Identifier(), True, "id of the corrected project"),
+))
+
 UNIT_ROUND_SCHEMA = Record((
     Field("projects", ListOf(PROJECT_SCHEMA), True, "the unit's projects in this round, in order"),
+    Field("corrections", ListOf(CORRECTION_SCHEMA), False,
+          "declared changes to a published round, shown as correction notices (更正)"),
 ))
 
 
@@ -69,6 +77,7 @@ class UnitFile:
     unit_id: str
     projects: tuple[dict, ...]
     document: SourceDocument
+    corrections: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,10 @@ class Content:
     unit_files: tuple[UnitFile, ...]
 
 
-def load_content(site_dir: Path, config: SiteConfig, site_document: SourceDocument) -> Content:
+def load_content(site_dir: Path, config: SiteConfig, site_document: SourceDocument,
+                 ignored_rounds: frozenset[str] = frozenset()) -> Content:
+    """Every unit file of every round in config; folders of `ignored_rounds` (listed in
+    site.yaml after the round a build stops at) are skipped unread."""
     problems: list[Problem] = []
     content_dir = site_dir / "content"
     units = _load_units(site_dir, content_dir, problems)
@@ -93,7 +105,8 @@ def load_content(site_dir: Path, config: SiteConfig, site_document: SourceDocume
     unit_files: list[UnitFile] = []
     if content_dir.is_dir():
         for entry in sorted(content_dir.iterdir()):
-            if entry.name.startswith(".") or entry.name in ("units.yaml", "units.yml"):
+            if (entry.name.startswith(".") or entry.name in ("units.yaml", "units.yml", "ledger.json")
+                    or entry.name in ignored_rounds):
                 continue
             shown = f"content/{entry.name}"
             if not entry.is_dir():
@@ -162,7 +175,8 @@ def _load_round(site_dir: Path, folder: Path, unit_ids: set[str], problems: list
         duplicates = _duplicate_ids(document, "projects", "project")
         problems += found + duplicates
         if data is not None and not duplicates:
-            files.append(UnitFile(folder.name, path.stem, tuple(data["projects"]), document))
+            files.append(UnitFile(folder.name, path.stem, tuple(data["projects"]), document,
+                                  tuple(data.get("corrections") or ())))
     return files
 
 

@@ -57,6 +57,7 @@ def render_markdown(text: str) -> Markup:
     return Markup(clean)
 
 
+@lru_cache(maxsize=65536)
 def plain_text(text: str) -> str:
     """The words of a Markdown text without its formatting, for excerpts and data."""
     return nh3.clean(str(render_markdown(text)), tags=set()).replace("&amp;", "&").replace(

@@ -21,6 +21,9 @@ NOT_REPORTED = "not_reported"  # a pseudo-status for counts and badges
 
 # Fields compared between rounds, in the order changes are listed.
 COMPARED_FIELDS = ("status", "title", "lead", "category", "location", "funding", "target")
+# Fields compared between a published entry and its corrected text: everything a page shows.
+CORRECTED_FIELDS = ("number", "title", "status", "progress", "lead", "category", "location", "funding",
+                    "target", "updated")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,26 @@ class Change:
     field: str
     before: object
     after: object
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A declared change to a published round (更正), with what changed."""
+
+    date: dt.date
+    reason: str
+    project_id: str
+    changes: tuple[Change, ...]  # published -> current; field "added"/"removed" for whole projects
+
+
+@dataclass(frozen=True)
+class CorrectedFile:
+    """A unit's list in a published round that was corrected afterwards."""
+
+    round_id: str
+    unit_id: str
+    published: tuple[Entry, ...]  # the list as first published
+    notices: tuple[Correction, ...]
 
 
 @dataclass(frozen=True)
@@ -147,6 +170,11 @@ class Site:
     unit_rounds: dict[tuple[str, str], UnitRound]  # (round id, unit id)
     histories: dict[tuple[str, str], History]  # (unit id, project id)
     groups: tuple[str, ...] = field(default=())
+    corrections: dict[tuple[str, str], CorrectedFile] = field(default_factory=dict)  # (round id, unit id)
+
+    def corrections_of(self, round_id: str, unit_id: str, project_id: str) -> tuple[Correction, ...]:
+        corrected = self.corrections.get((round_id, unit_id))
+        return tuple(n for n in corrected.notices if n.project_id == project_id) if corrected else ()
 
     @property
     def latest_round(self) -> Round:
@@ -160,7 +188,8 @@ class Site:
         return [history for (owner, _), history in self.histories.items() if owner == unit_id]
 
 
-def build_model(config: SiteConfig, content: Content) -> Site:
+def build_model(config: SiteConfig, content: Content,
+                corrections: dict[tuple[str, str], CorrectedFile] | None = None) -> Site:
     rounds = tuple(Round(r.id, r.title, r.date, index) for index, r in enumerate(config.rounds))
     units = tuple(sorted((Unit(u["id"], u["name"], u["group"], u.get("order", 0)) for u in content.units),
                          key=lambda unit: (unit.order, unit.id)))
@@ -169,7 +198,7 @@ def build_model(config: SiteConfig, content: Content) -> Site:
     reports: dict[tuple[str, str], tuple[Entry, ...]] = {}
     for unit_file in content.unit_files:
         reports[(unit_file.round_id, unit_file.unit_id)] = tuple(
-            _entry(unit_file.unit_id, unit_file.round_id, number, project)
+            entry_from_project(unit_file.unit_id, unit_file.round_id, number, project)
             for number, project in enumerate(unit_file.projects, start=1))
 
     histories: dict[tuple[str, str], History] = {}
@@ -187,10 +216,10 @@ def build_model(config: SiteConfig, content: Content) -> Site:
             if submitted or rnd.id in missing:
                 unit_rounds[(rnd.id, unit.id)] = UnitRound(unit, rnd, reports.get((rnd.id, unit.id), ()),
                                                            tuple(missing.get(rnd.id, ())), submitted)
-    return Site(config, rounds, units, unit_rounds, histories, groups)
+    return Site(config, rounds, units, unit_rounds, histories, groups, dict(corrections or {}))
 
 
-def _entry(unit_id: str, round_id: str, number: int, project: dict) -> Entry:
+def entry_from_project(unit_id: str, round_id: str, number: int, project: dict) -> Entry:
     funding = project.get("funding")
     target = project.get("target")
     return Entry(
@@ -228,6 +257,25 @@ def _unit_histories(unit_id: str, rounds: tuple[Round, ...],
 def _changes(before: Entry, after: Entry) -> tuple[Change, ...]:
     return tuple(Change(name, getattr(before, name), getattr(after, name))
                  for name in COMPARED_FIELDS if getattr(before, name) != getattr(after, name))
+
+
+def compare_entries(before: tuple[Entry, ...], after: tuple[Entry, ...]) -> dict[str, tuple[Change, ...]]:
+    """What changed in a unit's list, by project id, in the order of the newer list."""
+    old = {entry.project_id: entry for entry in before}
+    new = {entry.project_id: entry for entry in after}
+    changes: dict[str, tuple[Change, ...]] = {}
+    for project_id in list(new) + [p for p in old if p not in new]:
+        if project_id not in old:
+            changes[project_id] = (Change("added", None, new[project_id].title),)
+        elif project_id not in new:
+            changes[project_id] = (Change("removed", old[project_id].title, None),)
+        else:
+            found = tuple(Change(name, getattr(old[project_id], name), getattr(new[project_id], name))
+                          for name in CORRECTED_FIELDS
+                          if getattr(old[project_id], name) != getattr(new[project_id], name))
+            if found:
+                changes[project_id] = found
+    return changes
 
 
 def status_counts(unit_rounds: list[UnitRound]) -> Counter:

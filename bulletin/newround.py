@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -45,23 +46,24 @@ def new_round(site_dir: Path, round_id: str, title: str, date_text: str) -> list
         raise NewRoundProblem(f"content/{round_id}/ already exists; remove it or choose another id")
 
     site_yaml = site_dir / "site.yaml"
-    original = site_yaml.read_bytes()
-    updated = append_round(decode_text(original, "site.yaml"), round_id, title.strip(), date)
+    updated = append_round(decode_text(site_yaml.read_bytes(), "site.yaml"), round_id, title.strip(), date)
 
     source = site_dir / "content" / latest.id
     created = []
-    target.mkdir(parents=True)
     try:
+        target.mkdir(parents=True)
         for path in sorted(source.iterdir()):
             if path.is_file() and not path.name.startswith("."):
                 copy = target / path.name
                 shutil.copyfile(path, copy)
                 created.append(copy)
-        site_yaml.write_text(updated, encoding="utf-8", newline="")
-    except OSError:
+        temporary = site_yaml.with_name(".site.yaml.tmp")
+        temporary.write_text(updated, encoding="utf-8", newline="")
+        os.replace(temporary, site_yaml)  # site.yaml is never left half-written
+    except OSError as error:
         shutil.rmtree(target, ignore_errors=True)
-        site_yaml.write_bytes(original)
-        raise
+        site_yaml.with_name(".site.yaml.tmp").unlink(missing_ok=True)
+        raise NewRoundProblem(f"cannot write the new round: {error.strerror or error}; nothing was changed") from None
     return created
 
 

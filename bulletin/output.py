@@ -41,42 +41,95 @@ def safe_join(root: Path, relative: str) -> Path:
 
 
 class StagedOutput:
-    """Collects a build in a staging folder; `commit()` swaps it into place."""
+    """Collects a build in a staging folder; `commit()` swaps it into place.
+
+    Beside the output live only hidden folders of this build: the staging
+    folder, a scratch folder for tools (the search indexer), and for an instant
+    during the swap the previous site. A build that was killed leaves them
+    behind; the next one removes them before it starts. Two builds of the same
+    output never run at once: the second stops with a message.
+    """
 
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
         self.staging = out_dir.parent / f".{out_dir.name}.staging"
         self.previous = out_dir.parent / f".{out_dir.name}.previous"
+        self.scratch = out_dir.parent / f".{out_dir.name}.scratch"
         self.written: set[str] = set()
+        self._lock: int | None = None
 
     def __enter__(self) -> "StagedOutput":
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        if not self.out_dir.exists() and self.previous.is_dir():
-            os.replace(self.previous, self.out_dir)  # a build died between the two renames of commit()
-        _remove(self.staging)  # left behind by a build that was killed
-        self.staging.mkdir()
+        self._lock = _lock_folder(self.out_dir.parent, self.out_dir)
+        try:
+            if not self.out_dir.exists() and self.previous.is_dir():
+                os.replace(self.previous, self.out_dir)  # a build died between the two renames of commit()
+            for leftover in (self.staging, self.scratch):  # left behind by a build that was killed
+                _remove(leftover)
+            self.staging.mkdir()
+            self.scratch.mkdir()
+        except OSError as error:
+            self._unlock()
+            raise OutputProblem(f"cannot prepare a build beside {self.out_dir}: {error.strerror or error}") from None
+        except BaseException:
+            self._unlock()
+            raise
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
-        _remove(self.staging)  # after a commit it is already gone
+        try:
+            _remove(self.staging)  # after a commit it is already gone
+            _remove(self.scratch)
+        finally:
+            self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the lock
+            self._lock = None
 
     def write(self, relative: str, data: bytes) -> None:
         if relative.casefold() in self.written:
             raise OutputProblem(f"two pages would be written to {relative}")
         self.written.add(relative.casefold())
         target = safe_join(self.staging, relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as error:  # a full disk, a read-only folder: the previous site is untouched
+            raise OutputProblem(f"cannot write {relative} into {self.staging}: "
+                                f"{error.strerror or error}") from None
 
     def copy_file(self, relative: str, source: Path) -> None:
         self.write(relative, source.read_bytes())
 
     def commit(self) -> None:
-        _remove(self.previous)
-        if self.out_dir.exists():
-            os.replace(self.out_dir, self.previous)
-        os.replace(self.staging, self.out_dir)
-        _remove(self.previous)
+        try:
+            _remove(self.previous)
+            if self.out_dir.exists():
+                os.replace(self.out_dir, self.previous)
+            os.replace(self.staging, self.out_dir)
+            _remove(self.previous)
+        except OSError as error:
+            raise OutputProblem(f"cannot put the new site in place at {self.out_dir}: "
+                                f"{error.strerror or error}") from None
+
+
+def _lock_folder(folder: Path, out_dir: Path) -> int | None:
+    """An exclusive lock on the folder holding the output, or OutputProblem if another
+    build holds it. A lock on the folder itself leaves no lock file behind."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks on folders
+        return None
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise OutputProblem(f"another build is writing {out_dir} right now; wait for it to finish, "
+                            "then build again") from None
+    return descriptor
 
 
 def _remove(path: Path) -> None:

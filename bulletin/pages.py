@@ -9,7 +9,7 @@ any sub-path and opened straight from disk.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .model import Site, UnitRound, status_counts
@@ -23,6 +23,19 @@ def round_path(round_id: str) -> str:
 
 def unit_round_path(round_id: str, unit_id: str) -> str:
     return f"rounds/{round_id}/{unit_id}.html"
+
+
+def published_unit_round_path(round_id: str, unit_id: str) -> str:
+    """The unit's list as first published, kept reachable after a correction."""
+    return f"rounds/{round_id}/published/{unit_id}.html"
+
+
+def round_data_path(round_id: str, extension: str) -> str:
+    """Open data of one round: json or csv."""
+    return f"data/rounds/{round_id}.{extension}"
+
+
+ALL_PROJECTS_DATA = "data/projects.json"
 
 
 def unit_path(unit_id: str) -> str:
@@ -56,6 +69,15 @@ class Links:
 
     def unit_round(self, round_id: str, unit_id: str) -> str:
         return self.to(unit_round_path(round_id, unit_id))
+
+    def published_unit_round(self, round_id: str, unit_id: str) -> str:
+        return self.to(published_unit_round_path(round_id, unit_id))
+
+    def round_data(self, round_id: str, extension: str) -> str:
+        return self.to(round_data_path(round_id, extension))
+
+    def all_data(self) -> str:
+        return self.to(ALL_PROJECTS_DATA)
 
     def unit(self, unit_id: str) -> str:
         return self.to(unit_path(unit_id))
@@ -93,11 +115,18 @@ def plan_pages(site: Site) -> list[Page]:
             "total": sum(len(ur.entries) for ur in unit_rounds),
         }, trail=(Crumb(rnd.title),)))
         for unit_round in unit_rounds:
-            pages.append(Page(unit_round_path(rnd.id, unit_round.unit.id), "unit_round.html", {
-                "round": rnd,
-                "unit_round": unit_round,
-                "unit": unit_round.unit,
-            }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(unit_round.unit.name))))
+            unit = unit_round.unit
+            corrected = site.corrections.get((rnd.id, unit.id))
+            pages.append(Page(unit_round_path(rnd.id, unit.id), "unit_round.html", {
+                "round": rnd, "unit_round": unit_round, "unit": unit, "corrected": corrected,
+                "as_published": False,
+            }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(unit.name))))
+            if corrected:
+                first = replace(unit_round, entries=corrected.published)
+                pages.append(Page(published_unit_round_path(rnd.id, unit.id), "unit_round.html", {
+                    "round": rnd, "unit_round": first, "unit": unit, "corrected": corrected, "as_published": True,
+                }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(unit.name, unit_round_path(rnd.id, unit.id)),
+                          Crumb("as_published", translate=True))))
 
     for unit in site.units:
         histories = site.unit_histories(unit.id)

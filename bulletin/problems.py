@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -38,19 +39,36 @@ class ContentError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def halfwidth(text: str) -> str:
+    """Full-width letters, digits and punctuation (ｉｄ, １, ：) as their ordinary forms."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def fullwidth_hint(written: str) -> str:
+    """A note for text typed with a Chinese input method in full-width mode, or ''."""
+    if halfwidth(written) != written and any("\uff01" <= c <= "\uff5e" or c == "\u3000" for c in written):
+        return (f"; '{written}' is typed in full-width characters: switch the input method to half-width "
+                f"(半角) and type '{halfwidth(written).strip()}'")
+    return ""
+
+
 def closest(word: str, choices: Iterable[str]) -> str | None:
     """The choice closest to `word`, or None when nothing is close.
 
-    Compared ignoring case: 'Title' or a file named U1.yaml should still find
-    'title' and 'u1'."""
+    Compared ignoring case and full-width forms: 'Title', 'ｔｉｔｌｅ' or a file named
+    U1.yaml should still find 'title' and 'u1'."""
     folded: dict[str, str] = {}
     for choice in sorted(choices):
         folded.setdefault(choice.casefold(), choice)
-    matches = difflib.get_close_matches(str(word).casefold(), list(folded), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(halfwidth(str(word)).casefold(), list(folded), n=1, cutoff=0.6)
     return folded[matches[0]] if matches else None
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix, or '' when nothing is close."""
     match = closest(word, choices)
-    return f" (did you mean '{match}'?)" if match else ""
+    if not match:
+        return ""
+    if halfwidth(str(word)) != str(word):
+        return f" (did you mean '{match}'? it is typed in full-width characters: switch the input method to half-width)"
+    return f" (did you mean '{match}'?)"

@@ -12,10 +12,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .problems import Problem, closest
+from .problems import Problem, closest, did_you_mean, fullwidth_hint, halfwidth
 from .source import SourceDocument, format_path
 
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+# Names Windows gives to devices: a file called CON.html (any case) cannot be
+# written or opened there, and archives are unzipped on Windows PCs.
+WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                              *(f"LPT{i}" for i in range(1, 10))})
 
 _TYPE_NAMES = {
     bool: "true/false", int: "a number", float: "a number", str: "text",
@@ -57,7 +61,11 @@ class Type:
 @dataclass(frozen=True)
 class Text(Type):
     multiline: bool = False
-    max_length: int = 20_000
+    max_length: int = 0  # 0: 500 characters on one line, 20,000 over several
+
+    @property
+    def limit(self) -> int:
+        return self.max_length or (20_000 if self.multiline else 500)
 
     def check(self, value, path, checker):
         if not isinstance(value, str):
@@ -67,8 +75,9 @@ class Text(Type):
         if not text:
             checker.report(path, "must not be empty")
             return None
-        if len(text) > self.max_length:
-            checker.report(path, f"is {len(text)} characters long; at most {self.max_length} are allowed")
+        if len(text) > self.limit:
+            hint = "" if self.multiline else "; a title or name fits on one line: longer text belongs under progress:"
+            checker.report(path, f"is {len(text)} characters long; at most {self.limit} are allowed{hint}")
             return None
         if not self.multiline:
             text = " ".join(text.split())
@@ -106,7 +115,11 @@ class Identifier(Type):
             return None
         if not PLAIN_NAME.match(value):
             checker.report(path, f"'{value}' is not a plain name: use only letters a-z, A-Z, "
-                                 "digits 0-9, '-' and '_' (it becomes part of a web address)")
+                                 f"digits 0-9, '-' and '_' (it becomes part of a web address){fullwidth_hint(value)}")
+            return None
+        if value.split(".")[0].upper() in WINDOWS_RESERVED:
+            checker.report(path, f"'{value}' is a device name on Windows, where a file {value}.html cannot be "
+                                 "opened or copied: choose another id")
             return None
         return value
 
@@ -176,6 +189,8 @@ class OneOf(Type):
                 shown = as_written(value, path, checker)
             meant = dict(self.synonyms).get(shown.strip().casefold()) or closest(shown, self.choices)
             hint = f" (did you mean '{meant}'?)" if meant else ""
+            if meant and halfwidth(shown) != shown:
+                hint = f" (did you mean '{meant}'? it is typed in full-width characters: switch the input method to half-width)"
             checker.report(path, f"'{shown}' is not one of {', '.join(self.choices)}{hint}")
             return None
         return value
@@ -209,7 +224,7 @@ class Record(Type):
             if key not in known:
                 match = closest(key, known)
                 if match:
-                    hint = f" (did you mean '{match}'?)"
+                    hint = did_you_mean(key, known)
                 else:
                     hint = f"; the fields here are {', '.join(known)}"
                 if key.isdigit():  # {amount: 5,000}: inside braces a ',' separates fields

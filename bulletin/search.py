@@ -157,10 +157,13 @@ def build_pagefind_index(records: list[SearchRecord], language: str, scratch: Pa
     whose service answers one request per 0.1 s (minutes for a city)."""
     documents = scratch / "documents"
     index = scratch / "index"
-    for record in records:
-        path = documents / record.url
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(index_document(record, language), encoding="utf-8")
+    try:
+        for record in records:
+            path = documents / record.url
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(index_document(record, language), encoding="utf-8")
+    except OSError as error:
+        raise SearchProblem(f"search index: cannot write its working files: {error.strerror or error}") from None
     command = [str(pagefind_executable()), "--site", str(documents), "--output-path", str(index),
                "--force-language", language, "--silent"]
     try:

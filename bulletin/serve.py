@@ -8,16 +8,21 @@ extra dependency.
 
 from __future__ import annotations
 
-import functools
+import html
 import http.server
+import io
+import os
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import click
 
 from .builder import BUNDLED_STATIC, BUNDLED_TEMPLATES, build_site
+from .config import load_site_config
+from .i18n import Translator, load_translator
 from .output import OutputProblem
 from .problems import ContentError
 from .render import TemplateProblem
@@ -45,31 +50,92 @@ def watched_files(site_dir: Path) -> Snapshot:
     return snapshot
 
 
-def rebuild(site_dir: Path, out_dir: Path, echo: Callable[[str], None]) -> bool:
+@dataclass
+class BuildState:
+    """The last build's problems, shown on every served page until a build succeeds."""
+
+    problems: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def set(self, problems: list[str]) -> None:
+        with self.lock:
+            self.problems = list(problems)
+
+    def get(self) -> list[str]:
+        with self.lock:
+            return list(self.problems)
+
+
+def rebuild(site_dir: Path, out_dir: Path, echo: Callable[[str], None], state: BuildState | None = None) -> bool:
+    problems: list[str] = []
     try:
         report = build_site(site_dir, out_dir)
     except ContentError as error:
-        for problem in error.problems:
-            echo(str(problem))
-        echo(f"{len(error.problems)} problem(s); still serving the last good build.")
-        return False
+        problems = [str(problem) for problem in error.problems]
     except (TemplateProblem, OutputProblem, SearchProblem) as error:
-        echo(f"{error}\nStill serving the last good build.")
+        problems = [str(error)]
+    if state is not None:
+        state.set(problems)
+    if problems:
+        for line in problems:
+            echo(line)
+        echo(f"{len(problems)} problem(s); still serving the last good build.")
         return False
     echo(f"Built {report.pages} pages in {report.seconds:.2f} s.")
     return True
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - signature of the base class
-        pass
+def error_banner(problems: list[str], translator: Translator) -> bytes:
+    lines = "\n".join(html.escape(line) for line in problems)
+    return (f'<div class="build-error" role="alert"><p><strong>{html.escape(translator("serve_error_heading"))}'
+            f'</strong></p><pre>{lines}</pre></div>').encode("utf-8")
+
+
+def _preview_translator(site_dir: Path) -> Translator:
+    """The interface language of the preview's own messages, even when site.yaml is broken."""
+    try:
+        language = load_site_config(site_dir)[0].language
+    except ContentError:
+        language = "zh-CN"
+    return load_translator(language, [BUNDLED_TEMPLATES], site_dir)
+
+
+def make_handler(out_dir: Path, state: BuildState, translator: Translator):
+    class PreviewHandler(http.server.SimpleHTTPRequestHandler):
+        """Serves the last good build; while content is broken, every page says so."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(out_dir.resolve()), **kwargs)
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002 - signature of the base class
+            pass
+
+        def send_head(self):
+            problems = state.get()
+            path = self.translate_path(self.path)
+            if not problems or not path.endswith(".html") or not os.path.isfile(path):
+                return super().send_head()
+            with open(path, "rb") as page:
+                body = page.read()
+            at = body.find(b"<body>")
+            at = at + len(b"<body>") if at >= 0 else 0
+            body = body[:at] + error_banner(problems, translator) + body[at:]
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            return io.BytesIO(body)
+
+    return PreviewHandler
 
 
 def serve_site(site_dir: Path, out_dir: Path, port: int) -> None:
     echo = click.echo
-    rebuild(site_dir, out_dir, echo)
+    state = BuildState()
+    rebuild(site_dir, out_dir, echo, state)
     out_dir.mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(_QuietHandler, directory=str(out_dir.resolve()))
+    handler = make_handler(out_dir, state, _preview_translator(site_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     echo(f"Serving {out_dir} at http://127.0.0.1:{server.server_address[1]}/index.html "
@@ -83,7 +149,7 @@ def serve_site(site_dir: Path, out_dir: Path, port: int) -> None:
                 time.sleep(POLL_SECONDS / 2)  # let an editor finish saving
                 snapshot = watched_files(site_dir)
                 echo("Change detected, rebuilding...")
-                rebuild(site_dir, out_dir, echo)
+                rebuild(site_dir, out_dir, echo, state)
     except KeyboardInterrupt:
         echo("Stopped.")
     finally:

@@ -9,6 +9,7 @@ ourselves, recording where each key and value starts.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,11 @@ _ALLOWED_TAGS = {
 # scalars included: a wide bomb (one long list repeated thousands of times)
 # is as slow as a deep one.
 _MAX_ALIAS_EXPANSION = 10_000
+
+# A unit's list of several hundred projects is a few hundred KB. Anything far
+# larger is a wrong file (a pasted export, an image), refused before it costs
+# time and memory.
+MAX_FILE_BYTES = 5_000_000
 
 # No file staff write nests deeper than a few levels. libyaml composes
 # recursively and crashes the interpreter (segfault, no message) somewhere
@@ -79,6 +85,7 @@ class SourceDocument:
     # The text as written, for scalars YAML did not read as text (NO -> False,
     # 010 -> 8, 2021-08-24 -> a date), so messages and ids can use what staff typed.
     raw_scalars: dict[tuple, str] = field(default_factory=dict)
+    sha256: str = ""  # of the file's bytes, for the ledger of published rounds
 
     def raw(self, path: tuple) -> str | None:
         return self.raw_scalars.get(tuple(path))
@@ -110,10 +117,18 @@ def read_yaml_file(path: Path, root: Path) -> SourceDocument:
     """Read and parse one file; raise ContentError with located problems."""
     shown = display_path(path, root)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ContentError([Problem(Location(shown, 1, 1), "",
+                                        f"file is {size / 1e6:.1f} MB; a content file is at most "
+                                        f"{MAX_FILE_BYTES // 1_000_000} MB (a unit's list of a few hundred projects "
+                                        "is well under 1 MB): is this the right file?")])
         raw = path.read_bytes()
     except OSError as error:
         raise ContentError([Problem(Location(shown, 1, 1), "", f"cannot read file: {error.strerror}")])
-    return parse_yaml(raw, shown)
+    document = parse_yaml(raw, shown)
+    document.sha256 = hashlib.sha256(raw).hexdigest()
+    return document
 
 
 def decode_text(raw: bytes, shown: str) -> str:

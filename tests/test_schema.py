@@ -63,8 +63,41 @@ def test_blank_text_is_empty():
 
 
 def test_text_length_is_limited():
-    assert check(Text(max_length=5), "v: 一二三四五六\n") == (
+    assert check(Text(max_length=5, multiline=True), "v: 一二三四五六\n") == (
         None, ["f.yaml:1:1: v: is 6 characters long; at most 5 are allowed"])
+    title = "长" * 10_000
+    assert check(Text(), f"v: {title}\n") == (None, [
+        "f.yaml:1:1: v: is 10000 characters long; at most 500 are allowed; a title or name fits on one line: "
+        "longer text belongs under progress:"])
+    assert check(Text(multiline=True), f"v: {title}\n") == (title, [])
+
+
+@pytest.mark.parametrize("written, meant", [("ｃｏｍｐｌｅｔｅｄ", "completed"), ("ｉｎ＿ｐｒｏｇｒｅｓｓ", "in_progress")])
+def test_full_width_choice_gets_a_half_width_hint(written, meant):
+    assert check(OneOf(("completed", "in_progress")), f"v: {written}\n") == (None, [
+        f"f.yaml:1:1: v: '{written}' is not one of completed, in_progress (did you mean '{meant}'? it is typed "
+        "in full-width characters: switch the input method to half-width)"])
+
+
+def test_full_width_key_gets_a_half_width_hint_and_no_second_message():
+    record = Record((Field("id", Identifier(), True), Field("title", Text(), True)))
+    assert check(record, "v:\n  ｉｄ: p1\n  title: 路灯\n") == (None, [
+        "f.yaml:2:3: v.ｉｄ: unknown field 'ｉｄ' (did you mean 'id'? it is typed in full-width characters: "
+        "switch the input method to half-width)"])
+
+
+@pytest.mark.parametrize("reserved", ["CON", "con", "Nul", "COM1", "lpt9", "aux"])
+def test_windows_device_names_are_refused_as_ids(reserved):
+    result, problems = check(Identifier(), f"v: {reserved}\n")
+    assert result is None
+    assert problems == [f"f.yaml:1:1: v: '{reserved}' is a device name on Windows, where a file {reserved}.html "
+                        "cannot be opened or copied: choose another id"]
+
+
+def test_full_width_id_gets_a_hint():
+    result, problems = check(Identifier(), "v: ｐ１\n")
+    assert result is None and problems[0].endswith(
+        "; 'ｐ１' is typed in full-width characters: switch the input method to half-width (半角) and type 'p1'")
 
 
 # ---- Number --------------------------------------------------------------

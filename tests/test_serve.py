@@ -54,11 +54,15 @@ def test_serve_rebuilds_and_survives_broken_content(minimal_site, tmp_path):
         write_site(minimal_site, {"content/r2/u1.yaml": "projects:\n  - id: p1\n    title: 路灯\n    status: finished\n    progress: x\n"})
         _wait_for(lines, r"content/r2/u1\.yaml:4:5: projects\[0\]\.status: 'finished' is not one of", seen)
         _wait_for(lines, r"still serving the last good build", seen)
-        assert "路灯修复" in _get(base + "rounds/r2/u1.html")
+        page = _get(base + "rounds/r2/u1.html")
+        assert "路灯修复" in page  # the last good build
+        assert '<div class="build-error" role="alert">' in page  # and the problem, on the page
+        assert "content/r2/u1.yaml:4:5: projects[0].status: &#x27;finished&#x27; is not one of" in page
 
         write_site(minimal_site, {"content/r2/u1.yaml": "projects:\n  - id: p1\n    title: 路灯全部修好\n    status: completed\n    progress: 完成\n"})
         _wait_for(lines, r"Built \d+ pages", seen)
         assert "路灯全部修好" in _get(base + "rounds/r2/u1.html")
+        assert 'class="build-error"' not in _get(base + "rounds/r2/u1.html")
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -1,0 +1,203 @@
+"""Archiving: each published round as a verifiable bundle, and the check of a bundle.
+
+A bundle is a BagIt bag (RFC 8493, written by the `bagit` library) holding the
+site built as of the round (later rounds left out), with a SHA-256 manifest and
+bag-info naming the round, its publication date, the generator's version, a
+digest of the content it was built from and, when the content is in git, the
+source revision. The bag is zipped with fixed timestamps and order, so the same
+content gives the same bytes. Unzipped, it opens from disk: navigation and the
+offline search work from file://.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import bagit
+
+from . import __version__
+from .builder import build_site, load_site_config
+from .ledger import LEDGER_PATH, read_ledger
+
+CHECKSUM = "sha256"
+_SLUG = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+class ArchiveProblem(Exception):
+    """The bundle cannot be made or read; the message says why."""
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    files: int  # payload files listed in the manifest
+    altered: tuple[str, ...]
+    missing: tuple[str, ...]
+    extra: tuple[str, ...]
+    other: tuple[str, ...]  # problems that are not about one file
+
+    @property
+    def ok(self) -> bool:
+        return not (self.altered or self.missing or self.extra or self.other)
+
+
+def site_name(site_dir: Path, configured: str, base_url: str) -> str:
+    if configured:
+        return configured
+    if base_url:
+        slug = _SLUG.sub("-", re.sub(r"^[a-z]+://", "", base_url)).strip("-")
+        if slug:
+            return slug
+    return _SLUG.sub("-", site_dir.resolve().name).strip("-") or "site"
+
+
+def content_digest(site_dir: Path, round_ids: list[str]) -> str:
+    """SHA-256 over every file the bundle was built from: site.yaml, the unit registry,
+    the ledger and the unit files of its rounds, by path."""
+    paths = [site_dir / "site.yaml", site_dir / LEDGER_PATH]
+    paths += sorted((site_dir / "content").glob("units.y*ml"))
+    for round_id in round_ids:
+        paths += sorted(p for p in (site_dir / "content" / round_id).glob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for path in paths:
+        if path.is_file():
+            digest.update(path.relative_to(site_dir).as_posix().encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).hexdigest().encode("ascii") + b"\n")
+    return digest.hexdigest()
+
+
+def source_revision(site_dir: Path) -> str:
+    """The git commit of the content, marked when the working tree differs from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(site_dir), *args], capture_output=True, text=True,
+                              timeout=30, check=True).stdout.strip()
+    try:
+        revision = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--", "site.yaml", "content")
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return revision + (" (with uncommitted changes)" if dirty else "")
+
+
+def make_archive(site_dir: Path, round_id: str | None, out_dir: Path) -> Path:
+    config, _ = load_site_config(site_dir)
+    published = {p.round_id: p for p in read_ledger(site_dir)}
+    if round_id is None:
+        candidates = [r.id for r in config.rounds if r.id in published]
+        if not candidates:
+            raise ArchiveProblem("no round is published yet: run 'python build.py publish ROUND' first")
+        round_id = candidates[-1]
+    if round_id not in published:
+        raise ArchiveProblem(f"round '{round_id}' is not published: an archive proves what was published, so "
+                             f"run 'python build.py publish {round_id}' first")
+    rnd = next(r for r in config.rounds if r.id == round_id)
+    included = [r.id for r in config.rounds[: config.rounds.index(rnd) + 1]]
+    name = f"{site_name(site_dir, config.id, config.base_url)}-{round_id}"
+    # The bag's dates are the publication's, not the clock's, so it can be rebuilt byte for byte.
+    stamp = rnd.date
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        stamp = dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.timezone.utc).date()
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ArchiveProblem(f"cannot create {out_dir}: {error.strerror or error}") from None
+    target = out_dir / f"{name}.zip"
+    with tempfile.TemporaryDirectory(prefix="bulletin-archive-") as scratch:
+        bag_dir = Path(scratch) / name
+        build_site(site_dir, bag_dir, until_round=round_id)
+        revision = source_revision(site_dir)
+        info = {
+            "Source-Organization": config.publisher,
+            "External-Description": f"{config.title}: {rnd.title} ({rnd.date.isoformat()})",
+            "External-Identifier": name,
+            "Bulletin-Round": round_id,
+            "Bulletin-Round-Title": rnd.title,
+            "Publication-Date": rnd.date.isoformat(),
+            "Ledger-Entry-SHA256": published[round_id].digest,
+            "Content-SHA256": content_digest(site_dir, included),
+            "Generator-Version": f"bulletin {__version__}",
+            "Bagging-Date": stamp.isoformat(),
+            "Bag-Software-Agent": f"bulletin {__version__} with bagit.py {bagit.VERSION}",
+        }
+        if revision:
+            info["Source-Revision"] = revision
+        bagit.make_bag(str(bag_dir), info, checksums=[CHECKSUM])
+        temporary = target.with_name(f".{target.name}.tmp")
+        try:
+            _zip_folder(bag_dir, temporary, stamp)
+            os.replace(temporary, target)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise ArchiveProblem(f"cannot write {target}: {error.strerror or error}") from None
+    return target
+
+
+def _zip_folder(folder: Path, target: Path, stamp: dt.date) -> None:
+    timestamp = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as bundle:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            member = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", timestamp)
+            member.external_attr = 0o644 << 16
+            member.compress_type = zipfile.ZIP_DEFLATED
+            bundle.writestr(member, path.read_bytes(), compresslevel=9)
+
+
+def verify_archive(bundle: Path) -> VerifyReport:
+    """Check a bundle against its own manifests, naming every altered, missing or extra file."""
+    try:
+        archive = zipfile.ZipFile(bundle)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise ArchiveProblem(f"{bundle}: not a readable zip file ({error})") from None
+    with archive, tempfile.TemporaryDirectory(prefix="bulletin-verify-") as scratch:
+        names = archive.namelist()
+        tops = {PurePosixPath(n).parts[0] for n in names if PurePosixPath(n).parts}
+        for member in names:
+            parts = PurePosixPath(member).parts
+            if member.startswith("/") or ".." in parts or "\\" in member or ":" in member:
+                raise ArchiveProblem(f"{bundle}: refusing unsafe path in the zip: {member!r}")
+        if len(tops) != 1:
+            raise ArchiveProblem(f"{bundle}: expected one bag folder in the zip, found {len(tops)}")
+        archive.extractall(scratch)
+        return _verify_bag(Path(scratch) / tops.pop())
+
+
+def _verify_bag(bag_dir: Path) -> VerifyReport:
+    try:
+        bag = bagit.Bag(str(bag_dir))
+    except bagit.BagError as error:
+        return VerifyReport(0, (), (), (), (f"not a valid BagIt bag: {error}",))
+    listed = {path: hashes.get(CHECKSUM) for path, hashes in bag.entries.items()}
+    on_disk = {p.relative_to(bag_dir).as_posix() for p in bag_dir.rglob("*") if p.is_file()}
+    # Files every bag has, which the tag manifest does not list by design.
+    unlisted_tags = {f"tagmanifest-{algorithm}.txt" for algorithm in bag.algorithms}
+    altered, missing = [], []
+    for path, expected in sorted(listed.items()):
+        if path not in on_disk:
+            missing.append(path)
+        elif expected is None or _sha256(bag_dir / path) != expected:
+            altered.append(path)
+    extra = sorted(on_disk - set(listed) - unlisted_tags)
+    other = []
+    if not (altered or missing or extra):
+        try:
+            bag.validate(processes=1)
+        except bagit.BagValidationError as error:
+            other.append(str(error))
+    return VerifyReport(len(bag.payload_entries()), tuple(altered), tuple(missing), tuple(extra), tuple(other))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
