@@ -13,7 +13,7 @@ from .ledger import PublishedRound, check_against_ledger, publish, read_ledger
 from .model import Site, build_model
 from .problems import ContentError, Location, Problem, did_you_mean
 from .opendata import open_data_files
-from .output import StagedOutput, check_output_folder, merged_files
+from .output import StagedOutput, check_output_folder, merged_files, recover_interrupted_swap
 from .pages import ASSET_FOLDER, plan_pages
 from .render import Renderer
 from .search import (PAGEFIND_FOLDER, build_pagefind_index, filter_vocabulary, pagefind_language,
@@ -91,6 +91,7 @@ def build_site(site_dir: Path, out_dir: Path, with_search: bool = True,
     Pagefind index (the search page then uses its offline data everywhere)."""
     started = time.perf_counter()
     check_output_folder(out_dir, site_dir)
+    recover_interrupted_swap(out_dir)  # even when this build fails, the last good site is back in place
     site = load_site(site_dir, until_round)
     template_dirs = search_folders(site_dir, BUNDLED_TEMPLATES, "templates")
     translator = load_translator(site.config.language, template_dirs, site_dir)

@@ -157,7 +157,9 @@ class UnitRound:
 
     @property
     def counts(self) -> Counter:
-        counts = Counter(entry.status for entry in self.entries)
+        """Projects by status, always in the order of STATUSES, then not reported."""
+        counts = Counter({status: 0 for status in STATUSES})
+        counts.update(entry.status for entry in self.entries)
         counts[NOT_REPORTED] = len(self.missing)
         return counts
 
@@ -279,8 +281,7 @@ def compare_entries(before: tuple[Entry, ...], after: tuple[Entry, ...]) -> dict
 
 
 def status_counts(unit_rounds: list[UnitRound]) -> Counter:
-    total: Counter = Counter({status: 0 for status in STATUSES})
-    total[NOT_REPORTED] = 0
+    total: Counter = Counter({status: 0 for status in (*STATUSES, NOT_REPORTED)})
     for unit_round in unit_rounds:
         total.update(unit_round.counts)
     return total

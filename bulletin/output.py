@@ -8,6 +8,8 @@ path is written twice.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -62,8 +64,7 @@ class StagedOutput:
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_folder(self.out_dir.parent, self.out_dir)
         try:
-            if not self.out_dir.exists() and self.previous.is_dir():
-                os.replace(self.previous, self.out_dir)  # a build died between the two renames of commit()
+            recover_interrupted_swap(self.out_dir)
             for leftover in (self.staging, self.scratch):  # left behind by a build that was killed
                 _remove(leftover)
             self.staging.mkdir()
@@ -104,8 +105,14 @@ class StagedOutput:
         self.write(relative, source.read_bytes())
 
     def commit(self) -> None:
+        """Put the new site in place: one atomic exchange where the system offers it, so
+        the output folder exists at every moment; else two renames, and an interrupted
+        swap is undone by the next build (recover_interrupted_swap)."""
         try:
             _remove(self.previous)
+            if self.out_dir.exists() and _exchange(self.staging, self.out_dir):
+                _remove(self.staging)  # it now holds the previous site
+                return
             if self.out_dir.exists():
                 os.replace(self.out_dir, self.previous)
             os.replace(self.staging, self.out_dir)
@@ -113,6 +120,32 @@ class StagedOutput:
         except OSError as error:
             raise OutputProblem(f"cannot put the new site in place at {self.out_dir}: "
                                 f"{error.strerror or error}") from None
+
+
+def recover_interrupted_swap(out_dir: Path) -> None:
+    """If a build died between the two renames of a swap, put the previous site back."""
+    previous = out_dir.parent / f".{out_dir.name}.previous"
+    if not out_dir.exists() and previous.is_dir():
+        os.replace(previous, out_dir)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # an old kernel or a file system without it: fall back to two renames
+    raise OSError(code, os.strerror(code))
 
 
 def _lock_folder(folder: Path, out_dir: Path) -> int | None:

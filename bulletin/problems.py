@@ -28,7 +28,17 @@ class Problem:
         prefix = f"{self.location}: "
         if self.field:
             prefix += f"{self.field}: "
-        return prefix + self.message
+        return printable(prefix + self.message)
+
+
+def printable(text: str) -> str:
+    """Text with every character that cannot be seen (NUL, a pasted zero-width space, a
+    line break inside a value, a terminal escape) written as its escape, as repr() does:
+    one problem stays one readable line, and what staff must delete is visible."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 class ContentError(Exception):

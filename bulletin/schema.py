@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .problems import Problem, closest, did_you_mean, fullwidth_hint, halfwidth
+from .problems import Location, Problem, closest, did_you_mean, fullwidth_hint, halfwidth
 from .source import SourceDocument, format_path
 
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -40,17 +40,39 @@ def as_written(value: Any, path: tuple, checker: "Checker") -> str:
     return value if isinstance(value, str) else repr(value)
 
 
+# A file with thousands of mistakes (a wrong export pasted in) gets its first
+# hundred listed: more helps nobody, and finding did-you-means for them all
+# would take minutes.
+MAX_PROBLEMS_PER_FILE = 100
+
+
 class Checker:
     """Collects problems while checking one document."""
 
     def __init__(self, document: SourceDocument):
         self.document = document
         self.problems: list[Problem] = []
+        self.unlisted = 0  # problems past MAX_PROBLEMS_PER_FILE
+
+    @property
+    def full(self) -> bool:
+        return len(self.problems) >= MAX_PROBLEMS_PER_FILE
 
     def report(self, path: tuple, message: str, *, key: bool = True) -> None:
         """Located at the field's name (`status:`), where staff look first; a list item,
         which has no name, at its value."""
+        if self.full:
+            self.unlisted += 1
+            return
         self.problems.append(Problem(self.document.where(path, key=key), format_path(path), message))
+
+    def summary(self) -> list[Problem]:
+        """The problems, and a last line saying how many more there were."""
+        if not self.unlisted:
+            return self.problems
+        return self.problems + [Problem(Location(self.document.display_path, 1, 1), "",
+                                        f"and {self.unlisted} more problems in this file; fix these first, "
+                                        "then check again")]
 
 
 class Type:
@@ -222,6 +244,10 @@ class Record(Type):
         meant = set()  # fields an unknown key was already said to stand for
         for key in value:
             if key not in known:
+                if checker.full:  # counted, without the cost of a did-you-mean
+                    checker.report(path + (key,), "unknown field")
+                    valid = False
+                    continue
                 match = closest(key, known)
                 if match:
                     hint = did_you_mean(key, known)
@@ -280,4 +306,4 @@ def check_document(document: SourceDocument, schema: Record, what: str) -> tuple
         checker.report((), f"a {what} starts with {required}, found {describe(document.data)}; "
                            f"write {required} on the first line and indent the rest below it")
         return None, checker.problems
-    return schema.check(document.data, (), checker), checker.problems
+    return schema.check(document.data, (), checker), checker.summary()

@@ -1,10 +1,12 @@
 """Search indexing: one record per project, in two forms.
 
-- A Pagefind index (the extended build, which segments Chinese words), used
-  when the site is served over http(s).
+- A Pagefind index (Pagefind's extended binary from PyPI), used when the site
+  is served over http(s). Each record is indexed under prefix-free tokens of
+  its text (see search_tokens), so any Chinese word is found whatever a word
+  segmenter would make of it; the readable text travels as meta for excerpts.
 - A compact data script loaded with a classic <script> tag, used when the
   site is opened from disk, where browsers block Pagefind's modules, fetches
-  and WebAssembly.
+  and WebAssembly; the page matches substrings of it directly.
 
 Both hold one record per project (its history page), never one per page that
 repeats its text, so a citizen gets one result per project. Traditional
@@ -22,9 +24,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .content import STATUSES
 from .i18n import Translator
 from .markup import plain_text
-from .content import STATUSES
 from .model import History, Site
 from .pagefind_files import PagefindFormatProblem, make_reproducible
 from .pages import project_path
@@ -120,8 +122,8 @@ def search_tokens(text: str) -> list[str]:
 
 
 def pagefind_language(site: Site, records: list[SearchRecord]) -> str:
-    """One index language for the whole site: Chinese content needs Chinese segmentation,
-    whatever the interface language."""
+    """One index language for the whole site, whatever the interface language: Pagefind
+    keeps an index per language, and every page must reach the same one."""
     if site.config.language.startswith("zh") or any(_CJK.search(r.text) for r in records):
         return "zh"
     return site.config.language.split("-")[0]
@@ -145,7 +147,7 @@ def index_document(record: SearchRecord, language: str) -> str:
 
 
 def pagefind_executable() -> Path:
-    from pagefind_bin_extended import get_executable  # the extended build: it segments Chinese
+    from pagefind_bin_extended import get_executable
 
     return Path(get_executable())
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,10 +44,13 @@ _ALLOWED_TAGS = {
 # is as slow as a deep one.
 _MAX_ALIAS_EXPANSION = 10_000
 
-# A unit's list of several hundred projects is a few hundred KB. Anything far
-# larger is a wrong file (a pasted export, an image), refused before it costs
-# time and memory.
-MAX_FILE_BYTES = 5_000_000
+# As in schema.py: a file of thousands of mistakes lists its first hundred.
+_MAX_LISTED_PROBLEMS = 100
+
+# A unit's list of 1,000 projects is about 0.5 MB. Anything far larger is a
+# wrong file (a pasted export, an image), refused before it costs time and
+# memory: parsing costs a few hundred bytes of memory per value.
+MAX_FILE_BYTES = 2_000_000
 
 # No file staff write nests deeper than a few levels. libyaml composes
 # recursively and crashes the interpreter (segfault, no message) somewhere
@@ -116,16 +120,24 @@ def display_path(path: Path, root: Path) -> str:
 def read_yaml_file(path: Path, root: Path) -> SourceDocument:
     """Read and parse one file; raise ContentError with located problems."""
     shown = display_path(path, root)
+
+    def refuse(message: str) -> ContentError:
+        return ContentError([Problem(Location(shown, 1, 1), "", message)])
+
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ContentError([Problem(Location(shown, 1, 1), "",
-                                        f"file is {size / 1e6:.1f} MB; a content file is at most "
-                                        f"{MAX_FILE_BYTES // 1_000_000} MB (a unit's list of a few hundred projects "
-                                        "is well under 1 MB): is this the right file?")])
-        raw = path.read_bytes()
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise refuse("a folder where a file is expected")
+        if not stat.S_ISREG(mode):  # a device such as /dev/zero never ends; a pipe never starts
+            raise refuse("not an ordinary file (a device, a pipe or a socket); content files are plain text files")
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)  # never more, whatever the size claimed
     except OSError as error:
-        raise ContentError([Problem(Location(shown, 1, 1), "", f"cannot read file: {error.strerror}")])
+        raise refuse(f"cannot read file: {error.strerror or error}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        size = path.stat().st_size
+        raise refuse(f"file is {size / 1e6:.1f} MB; a content file is at most {MAX_FILE_BYTES // 1_000_000} MB "
+                     "(a unit's list of 1,000 projects is about 0.5 MB): is this the right file?")
     document = parse_yaml(raw, shown)
     document.sha256 = hashlib.sha256(raw).hexdigest()
     return document
@@ -179,7 +191,9 @@ def parse_yaml(raw: bytes, shown: str) -> SourceDocument:
     builder = _Builder(document)
     document.data = builder.build(root, ())
     if builder.problems:
-        raise ContentError(builder.problems)
+        more = [Problem(Location(shown, 1, 1), "", f"and {builder.unlisted} more problems in this file; fix these "
+                                                   "first, then check again")] if builder.unlisted else []
+        raise ContentError(builder.problems + more)
     return document
 
 
@@ -343,6 +357,7 @@ class _Builder:
     def __init__(self, document: SourceDocument):
         self.document = document
         self.problems: list[Problem] = []
+        self.unlisted = 0  # problems past _MAX_LISTED_PROBLEMS
         self.seen: set[int] = set()
         self.building: set[int] = set()  # collections being built: an alias to one is a cycle
         self.expanded = 0  # values built through aliases
@@ -354,6 +369,9 @@ class _Builder:
         else:
             location = Location(self.document.display_path, node.start_mark.line + 1,
                                 node.start_mark.column + 1)
+        if len(self.problems) >= _MAX_LISTED_PROBLEMS:  # a file of thousands of mistakes: the first ones
+            self.unlisted += 1
+            return
         self.problems.append(Problem(location, format_path(path), message))
 
     def build(self, node: yaml.Node, path: tuple) -> Any:
@@ -394,10 +412,16 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode, path: tuple) -> Any:
         if node.tag == "tag:yaml.org,2002:str":
             return node.value
+        if node.tag in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self._problem(node, path, f"YAML tag '{tag}' is not allowed here; write plain text")
+            return None
         self.document.raw_scalars[path] = node.value
         try:
             return _construct_scalar(node)
-        except ValueError:  # 2021-02-30 looks like a date but is none; the schema says so
+        except Exception:  # noqa: BLE001 - PyYAML raises anything from ValueError to KeyError here
+            # 2021-02-30 looks like a date but is none, `!!bool 完成` is no boolean: keep
+            # the text as written, and the schema says what was expected.
             return node.value
 
     def _mapping(self, node: yaml.MappingNode, path: tuple) -> dict:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -168,3 +169,34 @@ def browser():
             yield launched
         finally:
             launched.close()
+
+
+BROWSER_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh desktop-sized page; the test fails if the page throws, or a file of the site is
+    missing or fails to load."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    page.on("requestfailed", lambda request: errors.append(f"failed: {request.url} {request.failure}"))
+    page.on("response", lambda response: response.status >= 400 and not response.url.endswith("/favicon.ico")
+            and errors.append(f"HTTP {response.status}: {response.url}"))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def english_site(folder: Path) -> Path:
+    """The minimal site (see MINIMAL_SITE) with an English interface, written into `folder`."""
+    site = write_site(folder, MINIMAL_SITE)
+    config = yaml.safe_load((site / "site.yaml").read_text(encoding="utf-8"))
+    config["language"] = "en"
+    (site / "site.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return site

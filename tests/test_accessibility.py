@@ -12,9 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import MINIMAL_SITE, ROOT, require_tool, run_cli, serve_folder, write_site
+from conftest import ROOT, english_site, require_tool, run_cli, serve_folder
 
 AXE_JS = ROOT / "tests" / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 STYLESHEET = ROOT / "static" / "style.css"
@@ -31,10 +30,7 @@ PAGES = [(site, kind) for site in ("sample", "minimal-en") for kind in KINDS] + 
 @pytest.fixture(scope="module")
 def minimal_build_en(tmp_path_factory) -> Path:
     """conftest's minimal site (dropped project, a unit with no file in r2, a target over 100 %), in English."""
-    site = write_site(tmp_path_factory.mktemp("minimal-en") / "site", MINIMAL_SITE)
-    config = yaml.safe_load((site / "site.yaml").read_text(encoding="utf-8"))
-    config["language"] = "en"
-    (site / "site.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    site = english_site(tmp_path_factory.mktemp("minimal-en") / "site")
     out = site.parent / "public"
     result = run_cli("build", "--site", str(site), "--out", str(out))
     assert result.returncode == 0, result.stderr

@@ -23,8 +23,6 @@ try:
 except ImportError:  # pragma: no cover - only on a machine without requirements-dev.txt
     expect = None
 
-TIMEOUT_MS = 30_000
-
 
 # --- helpers ----------------------------------------------------------------------------------------------
 
@@ -324,21 +322,6 @@ def sample_archive(tmp_path_factory) -> tuple[Path, Path]:
     with zipfile.ZipFile(bundle) as z:
         z.extractall(unzipped)
     return site, unzipped / bag_folder(bundle) / "data"
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
-    page.on("requestfailed", lambda request: errors.append(f"failed: {request.url} {request.failure}"))
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 def test_the_unzipped_archive_works_from_disk(sample_archive, page):

@@ -56,3 +56,10 @@ def test_units_ordered_and_grouped(minimal_site):
     site = load_site(minimal_site)
     assert [unit.id for unit in site.units] == ["u1", "town"]
     assert site.groups == ("区直部门", "镇乡街")
+
+
+def test_counts_always_list_statuses_in_the_same_order(minimal_site):
+    site = load_site(minimal_site)
+    for unit_round in site.unit_rounds.values():
+        assert list(unit_round.counts) == ["not_started", "in_progress", "completed", "suspended", "cancelled",
+                                           "not_reported"]

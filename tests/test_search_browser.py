@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import MINIMAL_SITE, ROOT, run_cli, serve_folder, write_site
+from conftest import ROOT, english_site, run_cli, serve_folder, write_site
 
 try:
     from playwright.sync_api import expect
@@ -168,18 +168,14 @@ def mixed_script_build(mixed_script_site: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def english_site(tmp_path_factory) -> Path:
+def english_minimal_site(tmp_path_factory) -> Path:
     """conftest's minimal site with an English interface."""
-    site = write_site(tmp_path_factory.mktemp("english") / "site", MINIMAL_SITE)
-    config = yaml.safe_load((site / "site.yaml").read_text(encoding="utf-8"))
-    config["language"] = "en"
-    (site / "site.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return site
+    return english_site(tmp_path_factory.mktemp("english") / "site")
 
 
 @pytest.fixture(scope="module")
-def english_build(english_site: Path) -> Path:
-    out = build(english_site)
+def english_build(english_minimal_site: Path) -> Path:
+    out = build(english_minimal_site)
     assert 'lang="en"' in (out / "index.html").read_text(encoding="utf-8")
     return out
 
@@ -211,24 +207,6 @@ def site_url(mode: str, servers):
     def url_of(root: Path) -> str:
         return servers(root) if mode == "http" else root.resolve().as_uri() + "/"
     return url_of
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh page; fails the test if the page throws or a file of the site is missing."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
-    page.on("requestfailed", lambda request: errors.append(f"failed: {request.url} {request.failure}"))
-    page.on("response", lambda response: response.status >= 400 and not response.url.endswith("/favicon.ico")
-            and errors.append(f"HTTP {response.status}: {response.url}"))
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 # --- driving the search page --------------------------------------------------------------------------------
@@ -556,8 +534,8 @@ def test_traditional_and_simplified_find_each_other(page, mode, site_url, mixed_
 
 # --- an English interface ----------------------------------------------------------------------------------
 
-def test_english_status_line_and_no_result_message(page, mode, site_url, english_site, english_build):
-    projects = load_projects(english_site)
+def test_english_status_line_and_no_result_message(page, mode, site_url, english_minimal_site, english_build):
+    projects = load_projects(english_minimal_site)
     expected = matching(projects, "甲单位")  # the unit's name: every project of that unit
     assert len(expected) > 1
     open_search(page, site_url(english_build) + "search.html", mode)

@@ -341,12 +341,18 @@ def test_read_yaml_file_shows_paths_relative_to_the_site(tmp_path):
     assert str(caught.value.problems[0]).startswith("content/r1/u1.yaml:1:8: ")
 
 
-def test_unreadable_file_is_a_problem_not_a_traceback(tmp_path):
+def test_a_folder_instead_of_a_file_is_a_problem_not_a_traceback(tmp_path):
     folder = tmp_path / "u1.yaml"
     folder.mkdir()
     with pytest.raises(ContentError) as caught:
         read_yaml_file(folder, tmp_path)
-    assert str(caught.value.problems[0]).startswith("u1.yaml:1:1: cannot read file: ")
+    assert str(caught.value.problems[0]) == "u1.yaml:1:1: a folder where a file is expected"
+
+
+def test_a_missing_file_is_a_problem_not_a_traceback(tmp_path):
+    with pytest.raises(ContentError) as caught:
+        read_yaml_file(tmp_path / "gone.yaml", tmp_path)
+    assert str(caught.value.problems[0]) == "gone.yaml:1:1: cannot read file: No such file or directory"
 
 
 def test_format_path():
