@@ -285,6 +285,9 @@ def _explain_syntax_error(error: yaml.MarkedYAMLError, lines: list[str]):
         return context_mark, ("this line is not 'name: value'; to continue the text of the line "
                               "above, indent it further, or write '|' after the field name and "
                               "indent every line of the text below it")
+    if "block sequence entries are not allowed" in problem:  # `location: -`
+        return problem_mark, ("a '-' right after a field's ':' starts a list; to write a dash as the value, "
+                              "put it in quotes ('-'), or leave the field out")
     if "mapping values are not allowed" in problem:
         line = text_at(problem_mark)
         before = line[:problem_mark.column]
