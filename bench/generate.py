@@ -50,12 +50,14 @@ def generate(out: Path, units: int, projects: int, rounds: int, seed: int = 2021
 
     unit_lines = ["units:"]
     unit_ids = []
+    unit_names = []
     for u in range(units):
         stem = UNIT_STEMS[u % len(UNIT_STEMS)]
         kind, group = UNIT_KINDS[u % len(UNIT_KINDS)]
         unit_id = f"u{u + 1:04d}"
         unit_ids.append(unit_id)
-        unit_lines += [f"  - id: {unit_id}", f"    name: {stem}{kind}{u // len(UNIT_STEMS) + 1}",
+        unit_names.append(f"{stem}{kind}{u // len(UNIT_STEMS) + 1}")
+        unit_lines += [f"  - id: {unit_id}", f"    name: {unit_names[-1]}",
                        f"    group: {group}", f"    order: {u + 1}"]
     (out / "content/units.yaml").write_text("\n".join(unit_lines) + "\n", encoding="utf-8")
 
@@ -81,7 +83,7 @@ def generate(out: Path, units: int, projects: int, rounds: int, seed: int = 2021
                 age = r - plan["start"]
                 status = STATUS_FLOW[min(len(STATUS_FLOW) - 1, age * plan["speed"] // 2)]
                 done = min(plan["planned"], plan["planned"] * (age + 1) * plan["speed"] // 6)
-                values = {**plan, "done": done, "unit": unit_id}
+                values = {**plan, "done": done, "unit": unit_names[u]}
                 sentences = [SENTENCES[0], SENTENCES[1]] + SENTENCES[2:2 + min(4, age + 1)]
                 progress = "".join(s.format(**values) for s in sentences)
                 body += [

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .config import SiteConfig
 from .content import STATUSES, Content
@@ -187,7 +188,15 @@ class Site:
                 if (round_id, unit.id) in self.unit_rounds]
 
     def unit_histories(self, unit_id: str) -> list[History]:
-        return [history for (owner, _), history in self.histories.items() if owner == unit_id]
+        return self._histories_by_unit.get(unit_id, [])
+
+    @cached_property
+    def _histories_by_unit(self) -> dict[str, list[History]]:
+        # Once for all units: scanning every history per unit is quadratic at a province's scale.
+        grouped: dict[str, list[History]] = {}
+        for (unit_id, _), history in self.histories.items():
+            grouped.setdefault(unit_id, []).append(history)
+        return grouped
 
 
 def build_model(config: SiteConfig, content: Content,

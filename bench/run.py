@@ -1,0 +1,625 @@
+#!/usr/bin/env python3
+"""Benchmark: our build against Hugo on the same synthetic content, at a city's and a province's scale.
+
+    python3 bench/run.py [--scale city|province|both] [--runs 3] [--out bench/out]
+
+For each scale, in one run on one machine, in this order (the most telling first, since a
+province run may be stopped midway; results are saved after each step):
+
+1. generates the synthetic site (bench/generate.py) into OUT/<scale>/site, once: it is kept and
+   reused while the generator's arguments and source are the same (OUT/<scale>/site.stamp.json);
+2. "full": times our build, each run a fresh process under /usr/bin/time (wall seconds by
+   time.perf_counter around the child, CPU seconds and peak resident memory from GNU time),
+   without search and with search, each into a folder that does not exist yet; counts pages
+   (.html files) and measures pagefind/ and search/offline-data.js;
+3. "hugo": when `hugo` is installed, converts the same site into Hugo content
+   (bench/hugo_content.py, layouts in bench/hugo/; cached like the site) and times
+   `hugo --quiet` into a fresh folder;
+4. "index": runs the indexing step alone (bench/index_step.py) for the indexer's own time and
+   peak memory;
+5. "rebuilds": a rebuild with nothing changed, into the existing with-search output, and a
+   rebuild after appending a sentence to one project's progress in one unit file of the latest
+   round (restored afterwards), counting files rewritten (new inode or mtime) and files whose
+   bytes changed.
+
+Every measured command runs with a timeout (--timeout) and an address-space cap (--mem-cap-gb)
+set in the child; a command that exceeds either is reported as failed, not fatal.
+Prints a table and writes OUT/results.json and OUT/results.md (results of other scales measured
+earlier are kept, each with its own date).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import pstats
+import re
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+GNU_TIME = "/usr/bin/time"
+
+SCALES = {
+    "city": {"units": 60, "projects": 1200, "rounds": 6},
+    "province": {"units": 2000, "projects": 100000, "rounds": 6},
+}
+ROWS = {
+    "full_no_search": "full build, no search (fresh folder)",
+    "full_search": "full build with search (fresh folder)",
+    "noop_rebuild": "rebuild, nothing changed",
+    "one_file_rebuild": "rebuild after editing one unit file",
+    "hugo_full": "Hugo full build (fresh folder)",
+}
+STEPS = ("full", "hugo", "index", "rebuilds")
+EDIT_UNIT = "u0001"
+
+
+# ---------------------------------------------------------------- running and measuring children
+
+def _limits(mem_cap_bytes: int):
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (mem_cap_bytes, mem_cap_bytes))
+    return apply
+
+
+def measure(command: list[str], *, timeout: float, mem_cap_gb: float, cwd: Path = ROOT) -> dict:
+    """Run command once under GNU time; wall seconds, peak RSS (KB), exit status, output tail."""
+    with tempfile.NamedTemporaryFile(prefix="bench-time-", suffix=".txt", delete=False) as handle:
+        time_file = handle.name
+    full = [GNU_TIME, "-f", "%M %e %U %S", "-o", time_file, "--"] + command
+    load = os.getloadavg()[0]  # other work on the machine slows the wall clock: recorded with each run
+    timed_out = False
+    started = time.perf_counter()
+    process = subprocess.Popen(full, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, preexec_fn=_limits(int(mem_cap_gb * 2**30)))
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        os.killpg(process.pid, signal.SIGKILL)  # GNU time and everything under it
+        stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    peak_kb = cpu = None
+    try:
+        lines = Path(time_file).read_text().strip().splitlines()
+        match = re.fullmatch(r"(\d+) ([\d.]+) ([\d.]+) ([\d.]+)", lines[-1]) if lines else None
+        if match:
+            peak_kb, cpu = int(match.group(1)), float(match.group(3)) + float(match.group(4))
+    finally:
+        os.unlink(time_file)
+    result = {"ok": process.returncode == 0 and not timed_out, "seconds": round(seconds, 3),
+              "peak_kb": peak_kb, "cpu_s": cpu, "load_before": round(load, 2),
+              "returncode": process.returncode, "stdout": stdout.strip()[-2000:]}
+    if not result["ok"]:
+        text = (stderr or "") + (stdout or "")
+        if timed_out:
+            reason = f"timed out after {timeout:.0f} s"
+        elif re.search(r"MemoryError|out of memory|Cannot allocate memory|memory allocation", text) \
+                or process.returncode in (-9, 137):
+            reason = f"ran out of memory (cap {mem_cap_gb:g} GB address space)"
+        else:
+            reason = f"exit status {process.returncode}"
+        result["error"] = reason + ": " + " / ".join(text.strip().splitlines()[-4:])[-600:]
+    return result
+
+
+def repeated(label: str, runs: int, prepare, command: list[str], args, after=None) -> dict:
+    """`runs` measured runs, each preceded by prepare(i) (not timed) and followed by after(i)."""
+    measurements = []
+    for i in range(runs):
+        if prepare:
+            prepare(i)
+        print(f"  {label}: run {i + 1}/{runs} ...", end="", flush=True)
+        result = measure(command, timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
+        if after and result["ok"]:
+            result.update(after(i))
+        print(f" {result['seconds']:.2f} s (CPU {result['cpu_s'] or 0:.2f} s, load {result['load_before']:.1f}), "
+              f"{(result['peak_kb'] or 0) / 1024:.0f} MB"
+              + ("" if result["ok"] else f"  FAILED: {result['error']}"), flush=True)
+        measurements.append(result)
+        if not result["ok"]:
+            break
+    ok = [m for m in measurements if m["ok"]]
+    summary = {
+        "ok": bool(ok) and len(ok) == len(measurements),
+        "runs_s": [m["seconds"] for m in measurements],
+        "median_s": round(statistics.median(m["seconds"] for m in ok), 3) if ok else None,
+        "best_s": round(min(m["seconds"] for m in ok), 3) if ok else None,
+        "measured_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "peak_mb": round(max(m["peak_kb"] or 0 for m in ok) / 1024, 1) if ok else None,
+        "median_cpu_s": round(statistics.median(m["cpu_s"] or 0 for m in ok), 3) if ok else None,
+        "cpu_runs_s": [m["cpu_s"] for m in measurements],
+        "load_before_runs": [m["load_before"] for m in measurements],
+    }
+    if not summary["ok"]:
+        failed = next(m for m in measurements if not m["ok"])
+        summary["error"] = failed["error"]
+        summary["failed_run"] = {"seconds": failed["seconds"], "cpu_s": failed["cpu_s"],
+                                 "peak_mb": round(failed["peak_kb"] / 1024, 1) if failed["peak_kb"] else None}
+    for key in ("pages", "files", "files_rewritten", "files_changed", "changed_paths"):
+        if ok and key in ok[-1]:
+            summary[key] = ok[-1][key]
+    return summary
+
+
+# ---------------------------------------------------------------- output folders
+
+def html_pages(folder: Path) -> int:
+    return sum(1 for _, _, names in os.walk(folder) for name in names if name.endswith(".html"))
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int, str]]:
+    """Every file: (inode, mtime_ns, SHA-1 of its bytes)."""
+    found = {}
+    for directory, _, names in os.walk(folder):
+        for name in names:
+            path = Path(directory) / name
+            stat = path.stat()
+            with open(path, "rb") as handle:
+                digest = hashlib.file_digest(handle, "sha1").hexdigest()
+            found[path.relative_to(folder).as_posix()] = (stat.st_ino, stat.st_mtime_ns, digest)
+    return found
+
+
+def compare(before: dict, after: dict) -> dict:
+    rewritten = [p for p, (ino, mtime, _) in after.items()
+                 if p not in before or before[p][0] != ino or before[p][1] != mtime]
+    changed = sorted([p for p, (_, _, digest) in after.items() if p not in before or before[p][2] != digest]
+                     + [f"(removed) {p}" for p in before if p not in after])
+    return {"files": len(after), "files_rewritten": len(rewritten), "files_changed": len(changed),
+            "changed_paths": changed[:40]}
+
+
+def folder_size(folder: Path) -> tuple[int, int]:
+    files = [Path(d) / n for d, _, names in os.walk(folder) for n in names]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+    for hidden in (".staging", ".previous", ".scratch"):  # left by a killed build (bulletin.output)
+        leftover = path.parent / f".{path.name}{hidden}"
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
+
+
+# ---------------------------------------------------------------- cached inputs
+
+def file_digest(*paths: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(file.relative_to(ROOT).as_posix().encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def cached(stamp_path: Path, key: dict, target: Path, make) -> dict:
+    """Run make() unless stamp_path records the same key and target exists; return the stamp."""
+    if stamp_path.is_file() and target.exists():
+        stamp = json.loads(stamp_path.read_text())
+        if stamp.get("key") == key and stamp.get("ok", True):  # a failed conversion is tried again
+            stamp["cached"] = True
+            return stamp
+    stamp_path.unlink(missing_ok=True)
+    if target.exists():
+        shutil.rmtree(target)
+    stamp = {"key": key, **make()}
+    stamp_path.write_text(json.dumps(stamp, indent=1))
+    return {**stamp, "cached": False}
+
+
+def generate_site(scale: str, work: Path, args) -> dict:
+    site = work / "site"
+    params = SCALES[scale]
+    key = {**params, "generator": file_digest(BENCH / "generate.py")}
+
+    def make() -> dict:
+        print(f"  generating {scale} site: {params} ...", flush=True)
+        result = measure([sys.executable, str(BENCH / "generate.py"), str(site), "--units", str(params["units"]),
+                          "--projects", str(params["projects"]), "--rounds", str(params["rounds"])],
+                         timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
+        if not result["ok"]:
+            raise SystemExit(f"cannot generate the {scale} site: {result['error']}")
+        files, size = folder_size(site)
+        return {"seconds": result["seconds"], "peak_mb": round(result["peak_kb"] / 1024, 1),
+                "files": files, "bytes": size}
+
+    return cached(work / "site.stamp.json", key, site, make)
+
+
+def hugo_content(work: Path, site_stamp: dict, args) -> dict:
+    hugo_dir = work / "hugo"
+    # not keyed on bulletin/ (edited often; a province conversion takes minutes): delete
+    # OUT/<scale>/hugo.stamp.json to convert again after a change to the model
+    key = {"site": site_stamp["key"], "converter": file_digest(BENCH / "hugo_content.py")}
+
+    def make() -> dict:
+        print("  converting the site into Hugo content ...", flush=True)
+        result = measure([sys.executable, str(BENCH / "hugo_content.py"), str(work / "site"), str(hugo_dir)],
+                         timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
+        if not result["ok"]:
+            return {"ok": False, "error": result["error"]}
+        reported = json.loads(result["stdout"].splitlines()[-1])
+        files, size = folder_size(hugo_dir / "content")
+        return {"ok": True, "seconds": result["seconds"], "peak_mb": round(result["peak_kb"] / 1024, 1),
+                "pages": reported["pages"], "content_files": files, "content_bytes": size}
+
+    stamp = cached(work / "hugo.stamp.json", key, hugo_dir, make)
+    if stamp.get("ok"):  # the skeleton is small: always take the current one
+        for name in ("layouts", "i18n"):
+            shutil.rmtree(hugo_dir / name, ignore_errors=True)
+            shutil.copytree(BENCH / "hugo" / name, hugo_dir / name)
+        shutil.copy2(BENCH / "hugo" / "config.toml", hugo_dir / "config.toml")
+    return stamp
+
+
+# ---------------------------------------------------------------- one scale
+
+def our_build(site: Path, out: Path, search: bool) -> list[str]:
+    return [sys.executable, str(ROOT / "build.py"), "build", "--site", str(site), "--out", str(out)] + \
+        ([] if search else ["--no-search"])
+
+
+def edited_file(site: Path) -> Path:
+    rounds = [line.split(":", 1)[1].strip() for line in (site / "site.yaml").read_text(encoding="utf-8").splitlines()
+              if line.strip().startswith("- id:")]
+    return site / "content" / rounds[-1] / f"{EDIT_UNIT}.yaml"
+
+
+def restore_edit(work: Path) -> None:
+    """Put back a unit file left edited by an interrupted run."""
+    backup = work / "edit-backup.json"
+    if backup.is_file():
+        saved = json.loads(backup.read_text())
+        path = Path(saved["path"])
+        path.write_bytes(bytes.fromhex(saved["bytes"]))
+        os.utime(path, ns=(saved["atime_ns"], saved["mtime_ns"]))
+        backup.unlink()
+
+
+def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
+    """Measure one scale; save(result) after each step, so a run stopped midway keeps what it measured.
+    The most telling rows come first: full builds, Hugo, the indexer, then the rebuilds. With only
+    some --steps, the other rows are kept from `previous` (each row records when it was measured)."""
+    work = args.out / scale
+    work.mkdir(parents=True, exist_ok=True)
+    restore_edit(work)
+    print(f"== {scale}: {SCALES[scale]}", flush=True)
+    site_stamp = generate_site(scale, work, args)
+    site = work / "site"
+    print(f"  site: {site_stamp['files']} files, {site_stamp['bytes'] / 2**20:.1f} MB "
+          f"({'cached' if site_stamp['cached'] else 'generated'} in {site_stamp['seconds']:.1f} s)", flush=True)
+    result: dict = {"scale": scale, "parameters": SCALES[scale], "runs": args.runs,
+                    "measured_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                    "complete": False, "revision": machine()["revision"],
+                    "generation": {k: site_stamp[k] for k in ("seconds", "peak_mb", "files", "bytes", "cached")},
+                    "rows": {}, "search": {}}
+    if previous and set(args.steps) != set(STEPS):
+        result.update({k: v for k, v in previous.items() if k in ("rows", "search", "hugo_conversion", "profile")})
+        result["steps_rerun"] = {"steps": sorted(args.steps), "at": result["measured_at"]}
+        result["measured_at"] = previous.get("measured_at", result["measured_at"])
+    rows, search = result["rows"], result["search"]
+    nosearch, withsearch = work / "public-nosearch", work / "public-search"
+    save(result)
+
+    # (a), (b): full builds into a folder that does not exist
+    if "full" in args.steps:
+        for key, out, with_search in (("full_no_search", nosearch, False), ("full_search", withsearch, True)):
+            rows[key] = repeated(ROWS[key], args.runs, lambda i, out=out: remove(out), our_build(site, out, with_search),
+                                 args, after=lambda i, out=out: {"pages": html_pages(out)})
+            save(result)
+        if rows["full_no_search"]["ok"] and rows["full_search"]["ok"]:  # same runs: comparable
+            search["indexing_s_by_difference"] = round(
+                rows["full_search"]["median_s"] - rows["full_no_search"]["median_s"], 3)
+        if (withsearch / "pagefind").is_dir():
+            files, size = folder_size(withsearch / "pagefind")
+            search.update({"pagefind_files": files, "pagefind_bytes": size,
+                           "offline_data_bytes": (withsearch / "search" / "offline-data.js").stat().st_size})
+        save(result)
+
+    # Hugo on the same content
+    hugo = shutil.which("hugo")
+    if "hugo" not in args.steps:
+        pass
+    elif hugo and not args.no_hugo:
+        convert = hugo_content(work, site_stamp, args)
+        result["hugo_conversion"] = {k: v for k, v in convert.items() if k != "key"}
+        if convert.get("ok"):
+            hugo_out, cache = work / "hugo-public", work / "hugo-cache"
+            command = [hugo, "--quiet", "--source", str(work / "hugo"), "--destination", str(hugo_out),
+                       "--cacheDir", str(cache), "--noBuildLock"]
+            rows["hugo_full"] = repeated(ROWS["hugo_full"], args.runs, lambda i: remove(hugo_out), command, args,
+                                         after=lambda i: {"pages": html_pages(hugo_out)})
+        else:
+            rows["hugo_full"] = {"ok": False, "error": "Hugo content conversion failed: " + convert.get("error", "")}
+    elif not hugo:
+        rows["hugo_full"] = {"ok": False, "error": "hugo is not installed (apt-get install -y hugo)"}
+    save(result)
+
+    # the search index: its own step
+    if "index" in args.steps:
+        steps = []
+        for i in range(args.runs):
+            print(f"  search indexing step alone: run {i + 1}/{args.runs} ...", end="", flush=True)
+            step = measure([sys.executable, str(BENCH / "index_step.py"), str(site), str(work / "index-scratch")],
+                           timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
+            if not step["ok"]:
+                print(f" FAILED: {step['error']}")
+                search["index_step_error"] = step["error"]
+                break
+            steps.append(json.loads(step["stdout"].splitlines()[-1]))
+            print(f" index {steps[-1]['index_s']:.2f} s (pagefind {steps[-1]['pagefind_s']:.2f} s, "
+                  f"{steps[-1]['pagefind_peak_kb'] / 1024:.0f} MB)", flush=True)
+        if steps:
+            search.update({
+                "records": steps[-1]["records"],
+                "index_step_load_s": round(statistics.median(s["load_s"] + s["records_s"] for s in steps), 3),
+                "index_step_s": round(statistics.median(s["index_s"] for s in steps), 3),
+                "pagefind_binary_s": round(statistics.median(s["pagefind_s"] for s in steps), 3),
+                "pagefind_peak_mb": round(max(s["pagefind_peak_kb"] for s in steps) / 1024, 1),
+                "index_step_python_peak_mb": round(max(s["python_peak_kb"] for s in steps) / 1024, 1),
+            })
+        save(result)
+
+    # (c), (d): rebuilds of the with-search output (what `python3 build.py build` does)
+    if "rebuilds" in args.steps:
+        if rows.get("full_search", {}).get("ok") and withsearch.is_dir():
+            state: dict = {}
+
+            def take_snapshot(i: int) -> None:
+                state["before"] = snapshot(withsearch)
+
+            def compared(i: int) -> dict:
+                return {"pages": html_pages(withsearch), **compare(state["before"], snapshot(withsearch))}
+
+            rows["noop_rebuild"] = repeated(ROWS["noop_rebuild"], args.runs, take_snapshot,
+                                            our_build(site, withsearch, True), args, after=compared)
+            save(result)
+
+            path = edited_file(site)
+            original = path.read_bytes()
+            stat = path.stat()
+            (work / "edit-backup.json").write_text(json.dumps({
+                "path": str(path), "bytes": original.hex(), "atime_ns": stat.st_atime_ns, "mtime_ns": stat.st_mtime_ns}))
+
+            def edit(i: int) -> None:
+                take_snapshot(i)
+                text = original.decode("utf-8")
+                at = text.index("\n    progress: ")  # the first project's progress
+                end = text.index("\n", at + 1)
+                # a different sentence each run, so each run changes the file against the previous build
+                sentence = f"（基准测试第{i + 1}次修改）本周已完成现场复核。"
+                path.write_bytes((text[:end] + sentence + text[end:]).encode("utf-8"))
+
+            try:
+                rows["one_file_rebuild"] = repeated(ROWS["one_file_rebuild"], args.runs, edit,
+                                                    our_build(site, withsearch, True), args, after=compared)
+            finally:
+                restore_edit(work)
+            rows["one_file_rebuild"]["edited"] = str(path.relative_to(site))
+        else:
+            for key in ("noop_rebuild", "one_file_rebuild"):
+                rows[key] = {"ok": False, "error": "skipped: the full build with search failed"}
+        save(result)
+
+    hugo_row = rows.get("hugo_full", {})
+    for key in ("full_no_search", "full_search"):
+        if hugo_row.get("median_s") and rows.get(key, {}).get("median_s"):
+            rows[key]["ratio_to_hugo"] = round(rows[key]["median_s"] / hugo_row["median_s"], 2)
+            rows[key]["cpu_ratio_to_hugo"] = round(rows[key]["median_cpu_s"] / hugo_row["median_cpu_s"], 2)
+
+    if args.profile:
+        result["profile"] = profile(site, work, args)
+    result["complete"] = all(key in rows for key in ROWS)
+    save(result)
+    return result
+
+
+def profile(site: Path, work: Path, args) -> dict:
+    """Where our time goes: the no-search build once under cProfile, and -X importtime."""
+    out, stats_file = work / "public-profile", work / "profile.pstats"
+    remove(out)
+    print("  profiling the no-search build (cProfile) ...", flush=True)
+    measured = measure([sys.executable, "-m", "cProfile", "-o", str(stats_file)] + our_build(site, out, False)[1:],
+                       timeout=args.timeout * 2, mem_cap_gb=args.mem_cap_gb)
+    remove(out)
+    summary: dict = {"seconds_under_profiler": measured["seconds"]}
+    if measured["ok"]:
+        stats = pstats.Stats(str(stats_file))
+        total = stats.total_tt
+        wanted = {  # the build's steps, by function name in bulletin/
+            "load_site": "builder.py", "load_content": "content.py", "read_yaml_file": "source.py",
+            "check_document": "schema.py", "build_model": "model.py", "check_against_ledger": "ledger.py",
+            "plan_pages": "pages.py", "search_records": "search.py", "render": "render.py",
+            "render_markdown": "markup.py", "plain_text": "markup.py", "write": "output.py", "copy_file": "output.py",
+            "search_scripts": "search.py", "open_data_files": "opendata.py", "commit": "output.py",
+            "__exit__": "output.py", "build_site": "builder.py",
+        }
+        steps = {}
+        for (filename, _, name), (_, calls, _, cumulative, _) in stats.stats.items():
+            if name in wanted and filename.endswith(f"bulletin/{wanted[name]}"):
+                steps[f"{wanted[name]}:{name}"] = {"calls": calls, "cumulative_s": round(cumulative, 3)}
+        summary["profiled_total_s"] = round(total, 3)
+        summary["steps"] = dict(sorted(steps.items(), key=lambda kv: -kv[1]["cumulative_s"]))
+        top = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:15]
+        summary["top_self_time"] = [{"function": f"{Path(f).name}:{line}:{name}", "self_s": round(tt, 3),
+                                     "calls": calls} for (f, line, name), (_, calls, tt, _, _) in top]
+    else:
+        summary["error"] = measured.get("error")
+    importtime = subprocess.run([sys.executable, "-X", "importtime", "-c", "import build"], cwd=ROOT,
+                                capture_output=True, text=True)
+    imports = {}
+    for line in importtime.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|\s*(\S+)", line)
+        if match:
+            imports[match.group(3)] = int(match.group(2))
+    summary["import_build_py_s"] = round(imports.get("build", 0) / 1e6, 3)
+    summary["slowest_imports"] = [{"module": m, "cumulative_s": round(us / 1e6, 3)} for m, us in
+                                  sorted(imports.items(), key=lambda kv: -kv[1]) if m not in ("build", "site")][:10]
+    return summary
+
+
+# ---------------------------------------------------------------- machine and report
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal:"))
+    hugo = shutil.which("hugo")
+    hugo_version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip() if hugo else None
+    try:
+        from importlib.metadata import version
+        pagefind = version("pagefind-bin-extended")
+    except Exception:  # noqa: BLE001
+        pagefind = None
+    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "bulletin", "templates", "static", "build.py"],
+                           cwd=ROOT, capture_output=True, text=True)
+    return {
+        "nproc": os.cpu_count(), "cpu": cpu, "ram_gb": round(mem_kb / 2**20, 1),
+        "os": platform.platform(), "python": platform.python_version(), "hugo": hugo_version,
+        "pagefind_bin_extended": pagefind,
+        "revision": (revision.stdout.strip() or None) and revision.stdout.strip()
+        + (" (with uncommitted changes in bulletin/templates/static)" if dirty.stdout.strip() else ""),
+    }
+
+
+def fmt(value, spec: str = "") -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def table_rows(results: dict) -> list[list[str]]:
+    lines = []
+    for scale, data in results["scales"].items():
+        for key, label in ROWS.items():
+            row = data["rows"].get(key)
+            if row is None:
+                continue
+            if not row.get("ok"):
+                failed = row.get("failed_run") or {}
+                detail = (f"after {failed['seconds']:.0f} s, peak {fmt(failed.get('peak_mb'), '.0f')} MB: "
+                          if failed.get("seconds") else "")
+                lines.append([scale, label, "FAILED", (detail + row.get("error", ""))[:300].replace("|", "/")]
+                             + [""] * (len(HEADER) - 4))
+                continue
+            lines.append([scale, label, fmt(row["median_s"], ".2f"), fmt(row.get("best_s"), ".2f"),
+                          " ".join(f"{s:.2f}" for s in row["runs_s"]),
+                          fmt(row.get("median_cpu_s"), ".2f"), fmt(row["peak_mb"], ".0f"), fmt(row.get("pages")),
+                          fmt(row.get("files_rewritten")), fmt(row.get("files_changed")),
+                          fmt(row.get("ratio_to_hugo"), ".2f") + " / " + fmt(row.get("cpu_ratio_to_hugo"), ".2f")
+                          if row.get("ratio_to_hugo") else "–",
+                          " ".join(f"{x:.1f}" for x in row.get("load_before_runs", []))])
+    return lines
+
+
+HEADER = ["scale", "row", "median s", "best s", "runs s", "CPU s", "peak MB", "pages", "files rewritten", "files changed",
+          "ours/Hugo (wall / CPU)", "load before"]
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    out = ["# Benchmark results", "",
+           f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, {m['os']}; Python {m['python']}; "
+           f"{m['hugo'] or 'Hugo not installed'}; pagefind-bin-extended {m['pagefind_bin_extended']}.", "",
+           "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    out += ["| " + " | ".join(line) + " |" for line in table_rows(results)]
+    out += ["", "| scale | measured | generation | Hugo conversion (not in Hugo's time) | indexing (with − without search) "
+                "| index step alone | pagefind binary | pagefind peak MB | pagefind/ | offline-data.js |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for scale, data in results["scales"].items():
+        g, s, h = data["generation"], data.get("search", {}), data.get("hugo_conversion", {})
+        out.append("| " + " | ".join([
+            scale, f"{data['measured_at']}, {data['runs']} run(s), revision {data.get('revision', '?')}"
+            + ("" if data.get("complete") else " — INCOMPLETE (stopped)"),
+            f"{g['seconds']:.1f} s{' (cached)' if g.get('cached') else ''}, {g['files']} files, {g['bytes'] / 2**20:.0f} MB",
+            (f"{h['seconds']:.1f} s, {h['peak_mb']:.0f} MB, {h['pages']} pages, "
+             f"{h['content_bytes'] / 2**20:.0f} MB front matter{' (cached)' if h.get('cached') else ''}")
+            if h.get("ok") else h.get("error", "–"),
+            f"{fmt(s.get('indexing_s_by_difference'), '.2f')} s",
+            f"{fmt(s.get('index_step_s'), '.2f')} s", f"{fmt(s.get('pagefind_binary_s'), '.2f')} s",
+            fmt(s.get("pagefind_peak_mb"), ".0f"),
+            f"{s['pagefind_files']} files, {s['pagefind_bytes'] / 2**20:.1f} MB" if "pagefind_bytes" in s else "–",
+            f"{s['offline_data_bytes'] / 2**20:.2f} MB" if "offline_data_bytes" in s else "–",
+        ]) + " |")
+    for scale, data in results["scales"].items():
+        for note in data.get("notes", []):  # added by hand to results.json: measurements made outside run.py
+            out.append(f"\n- {scale}: {note}")
+    return "\n".join(out) + "\n"
+
+
+def print_table(results: dict) -> None:
+    lines = table_rows(results)
+    shown = [HEADER] + [line for line in lines if line[2] != "FAILED"]
+    widths = [max(len(line[i]) for line in shown) for i in range(len(HEADER))]
+    for line in [HEADER] + lines:
+        if line[2] == "FAILED":
+            print(f"{line[0]}  {line[1]}  FAILED: {line[3]}")
+        else:
+            print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=["city", "province", "both"], default="city")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=BENCH / "out")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per measured command (default 1800)")
+    parser.add_argument("--mem-cap-gb", type=float, default=16, help="address-space cap per command (default 16)")
+    parser.add_argument("--no-hugo", action="store_true", help="skip the Hugo row")
+    parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS),
+                        help="measure only these (default: all); rows of the others are kept from results.json")
+    parser.add_argument("--profile", action="store_true",
+                        help="also run the no-search build once under cProfile and -X importtime")
+    args = parser.parse_args()
+    args.out = args.out.resolve()
+    if not Path(GNU_TIME).is_file():
+        raise SystemExit(f"{GNU_TIME} (GNU time) is needed: apt-get install -y time")
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    results_path = args.out / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.is_file() else {"scales": {}}
+    results["machine"] = machine()
+    scales = ["city", "province"] if args.scale == "both" else [args.scale]
+    def save(scale_result: dict) -> None:
+        results["scales"][scale_result["scale"]] = scale_result
+        results["scales"] = {s: results["scales"][s] for s in SCALES if s in results["scales"]}
+        results_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+        (args.out / "results.md").write_text(markdown(results), encoding="utf-8")
+
+    for scale in scales:
+        run_scale(scale, args, save, results["scales"].get(scale))
+    m = results["machine"]
+    print()
+    print(f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['ram_gb']} GB RAM; Python {m['python']}; {m['hugo']}")
+    print_table(results)
+    for scale, data in results["scales"].items():
+        s = data.get("search", {})
+        if s:
+            print(f"{scale} search: indexing {fmt(s.get('indexing_s_by_difference'), '.2f')} s by difference, "
+                  f"index step {fmt(s.get('index_step_s'), '.2f')} s (pagefind binary {fmt(s.get('pagefind_binary_s'), '.2f')} s, "
+                  f"peak {fmt(s.get('pagefind_peak_mb'), '.0f')} MB); pagefind/ "
+                  f"{fmt(s.get('pagefind_bytes') and s['pagefind_bytes'] / 2**20, '.1f')} MB, offline-data.js "
+                  f"{fmt(s.get('offline_data_bytes') and s['offline_data_bytes'] / 2**20, '.2f')} MB")
+    print(f"\nwritten: {results_path}, {args.out / 'results.md'}")
+
+
+if __name__ == "__main__":
+    main()
