@@ -1,4 +1,4 @@
-"""Command line: python build.py build | check | serve | new-round. The library is bulletin/."""
+"""Command line: python build.py build | check | serve | new-round | publish | archive | verify. The library is bulletin/."""
 
 from __future__ import annotations
 
@@ -9,13 +9,10 @@ from pathlib import Path
 import click
 
 from bulletin import __version__
-from bulletin.builder import PublishProblem, build_site, load_site, publish_round
+from bulletin.builder import BUILD_PROBLEMS, PublishProblem, build_site, load_site, publish_round
 from bulletin.ledger import LEDGER_PATH
 from bulletin.newround import NewRoundProblem, new_round
-from bulletin.output import OutputProblem
 from bulletin.problems import ContentError
-from bulletin.render import TemplateProblem
-from bulletin.search import SearchProblem
 
 
 def site_option(command):
@@ -59,7 +56,7 @@ def build(site_dir: Path, out_dir: Path | None, no_search: bool) -> None:
     out_dir = out_dir or site_dir / "public"
     try:
         report = build_site(site_dir, out_dir, with_search=not no_search)
-    except (ContentError, TemplateProblem, OutputProblem, SearchProblem) as error:
+    except BUILD_PROBLEMS as error:
         report_failure(error, f"nothing was written; {out_dir} is unchanged.")
     click.echo(f"Built {report.rounds} rounds, {report.units} units, {report.projects} projects "
                f"({report.entries} entries), {report.pages} pages in {report.seconds:.2f} s -> {out_dir}")
@@ -113,7 +110,7 @@ def archive(site_dir: Path, round_id: str | None, out_dir: Path | None) -> None:
     from bulletin.archive import ArchiveProblem, make_archive
     try:
         bundle = make_archive(site_dir, round_id, out_dir or site_dir / "archives")
-    except (ContentError, TemplateProblem, OutputProblem, SearchProblem, ArchiveProblem) as error:
+    except (*BUILD_PROBLEMS, ArchiveProblem) as error:
         report_failure(error, "no archive was written.")
     click.echo(bundle)
 

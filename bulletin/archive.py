@@ -69,7 +69,7 @@ def content_digest(site_dir: Path, round_ids: list[str]) -> str:
     for path in paths:
         if path.is_file():
             digest.update(path.relative_to(site_dir).as_posix().encode("utf-8") + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).hexdigest().encode("ascii") + b"\n")
+            digest.update(_sha256(path).encode("ascii") + b"\n")
     return digest.hexdigest()
 
 

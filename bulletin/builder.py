@@ -13,10 +13,10 @@ from .ledger import PublishedRound, check_against_ledger, publish, read_ledger
 from .model import Site, build_model
 from .problems import ContentError, Location, Problem, did_you_mean
 from .opendata import open_data_files
-from .output import StagedOutput, check_output_folder, merged_files, recover_interrupted_swap
+from .output import OutputProblem, StagedOutput, check_output_folder, merged_files, recover_interrupted_swap
 from .pages import ASSET_FOLDER, plan_pages
-from .render import Renderer
-from .search import (PAGEFIND_FOLDER, build_pagefind_index, filter_vocabulary, pagefind_language,
+from .render import Renderer, TemplateProblem
+from .search import (PAGEFIND_FOLDER, SearchProblem, build_pagefind_index, filter_vocabulary, pagefind_language,
                      search_records, search_scripts)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +62,10 @@ def rounds_after(config: SiteConfig, round_id: str | None) -> frozenset[str]:
         raise ContentError([Problem(Location("site.yaml", 1, 1), "rounds",
                                     f"round '{round_id}' is not listed under rounds:{did_you_mean(round_id, ids)}")])
     return frozenset(ids[ids.index(round_id) + 1:])
+
+
+# Every way a build can fail that is reported as a message, never a traceback.
+BUILD_PROBLEMS = (ContentError, TemplateProblem, OutputProblem, SearchProblem)
 
 
 class PublishProblem(Exception):

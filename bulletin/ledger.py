@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import RoundConfig, SiteConfig
-from .content import UNIT_ROUND_SCHEMA, Content, UnitFile
+from .content import PROJECT_SCHEMA, UNIT_ROUND_SCHEMA, Content, UnitFile
 from .model import Correction, CorrectedFile, Entry, compare_entries, entry_from_project
 from .problems import ContentError, Location, Problem
 from .schema import Checker, check_document
@@ -31,6 +31,7 @@ from .source import SourceDocument, parse_yaml
 LEDGER_FILE = "ledger.json"
 LEDGER_PATH = f"content/{LEDGER_FILE}"
 FORMAT = "bulletin-ledger/1"
+PROJECT_FIELDS = frozenset(field.name for field in PROJECT_SCHEMA.fields)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -128,6 +129,9 @@ def publish(site_dir: Path, config: SiteConfig, content: Content, ledger: tuple[
     files = []
     for unit_file in sorted((f for f in content.unit_files if f.round_id == round_id), key=lambda f: f.unit_id):
         raw = (site_dir / unit_file.document.display_path).read_bytes()
+        if sha256_hex(raw) != unit_file.document.sha256:
+            raise ContentError([Problem(Location(unit_file.document.display_path, 1, 1), "",
+                                        "the file changed while it was being published; publish again")])
         # The text as saved, a BOM included, so that its digest is the file's digest.
         files.append(PublishedFile(unit_file.document.display_path, sha256_hex(raw), raw.decode("utf-8")))
     previous = ledger[-1].digest if ledger else ""
@@ -203,8 +207,7 @@ def _published_entries(published: PublishedFile, unit_file: UnitFile) -> tuple[E
 
 def _compare_file(published: PublishedFile, unit_file: UnitFile,
                   round_config: RoundConfig) -> tuple[list[Problem], CorrectedFile | None]:
-    current_raw = unit_file.document.sha256
-    if current_raw == published.sha256:
+    if unit_file.document.sha256 == published.sha256:
         return [], None
     before = _published_entries(published, unit_file)
     after = tuple(entry_from_project(unit_file.unit_id, unit_file.round_id, number, project)
@@ -220,8 +223,7 @@ def _compare_file(published: PublishedFile, unit_file: UnitFile,
         fields = ", ".join(change.field for change in project_changes)
         where = ("projects", positions[project_id]) if project_id in positions else ()
         first_field = project_changes[0].field
-        if where and first_field in ("title", "status", "progress", "lead", "category", "location", "funding",
-                                     "target", "updated"):
+        if where and first_field in PROJECT_FIELDS:  # not "number", "added" or "removed": no key to point at
             where = where + (first_field,)
         problems.append(_at(document, where,
                             f"round {round_config.id} was published on {round_config.date.isoformat()}; project "

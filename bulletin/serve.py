@@ -20,13 +20,10 @@ from typing import Callable
 
 import click
 
-from .builder import BUNDLED_STATIC, BUNDLED_TEMPLATES, build_site
+from .builder import BUILD_PROBLEMS, BUNDLED_STATIC, BUNDLED_TEMPLATES, build_site
 from .config import load_site_config
 from .i18n import Translator, load_translator
-from .output import OutputProblem
 from .problems import ContentError
-from .render import TemplateProblem
-from .search import SearchProblem
 
 POLL_SECONDS = 0.5
 
@@ -72,7 +69,7 @@ def rebuild(site_dir: Path, out_dir: Path, echo: Callable[[str], None], state: B
         report = build_site(site_dir, out_dir)
     except ContentError as error:
         problems = [str(problem) for problem in error.problems]
-    except (TemplateProblem, OutputProblem, SearchProblem) as error:
+    except BUILD_PROBLEMS as error:
         problems = [str(error)]
     if state is not None:
         state.set(problems)
