@@ -13,6 +13,7 @@ from bulletin.builder import BUILD_PROBLEMS, PublishProblem, build_site, load_si
 from bulletin.ledger import LEDGER_PATH
 from bulletin.newround import NewRoundProblem, new_round
 from bulletin.problems import ContentError
+from bulletin.progress import Progress
 
 
 def site_option(command):
@@ -51,15 +52,32 @@ def cli() -> None:
               help="Output folder (default: public/ in the site folder).")
 @click.option("--no-search", is_flag=True,
               help="Skip the Pagefind index (faster; the search page then uses its offline data).")
-def build(site_dir: Path, out_dir: Path | None, no_search: bool) -> None:
-    """Validate all content, then render the site."""
+@click.option("--full", is_flag=True,
+              help="Build everything again, ignoring what the last build of this folder left to reuse.")
+@click.option("--jobs", type=click.IntRange(1, 32), default=None,
+              help="Worker processes (default: one per CPU for large sites; env BULLETIN_JOBS).")
+def build(site_dir: Path, out_dir: Path | None, no_search: bool, full: bool, jobs: int | None) -> None:
+    """Validate all content, then render the site.
+
+    Building again into the same folder rebuilds only the units whose files changed
+    and writes only the files whose bytes differ; the result is byte for byte what a
+    full build gives."""
     out_dir = out_dir or site_dir / "public"
+    progress = Progress()
     try:
-        report = build_site(site_dir, out_dir, with_search=not no_search)
+        report = build_site(site_dir, out_dir, with_search=not no_search, progress=progress, jobs=jobs,
+                            full=full)
     except BUILD_PROBLEMS as error:
+        progress.done()
         report_failure(error, f"nothing was written; {out_dir} is unchanged.")
+    if report.incremental and not report.written and not report.deleted:
+        changed = "nothing changed, nothing written"
+    else:
+        changed = (f"{report.written} files written, {report.deleted} removed, "
+                   f"{report.units_built} of {report.units} units rebuilt")
     click.echo(f"Built {report.rounds} rounds, {report.units} units, {report.projects} projects "
-               f"({report.entries} entries), {report.pages} pages in {report.seconds:.2f} s -> {out_dir}")
+               f"({report.entries} entries), {report.pages} pages in {report.seconds:.2f} s -> {out_dir} "
+               f"({changed})")
 
 
 @cli.command()

@@ -14,7 +14,10 @@ The modules follow the build's data flow:
     render      Jinja2 templates to HTML strings
     search      search records, the Pagefind index (pagefind_files), offline data
     opendata    JSON and CSV beside the pages
+    unitwork    one unit built on its own, from its files alone (in worker processes)
+    cache       what the last build computed, and from what: unchanged units are skipped
     output      the only module that writes the output folder
+    progress    the progress line on a terminal
     builder     build_site(): one call per step, in order
     archive     BagIt bundles of published rounds, and their verification
     newround    scaffolding the next round from the latest one

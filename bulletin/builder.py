@@ -1,23 +1,44 @@
-"""build_site(): the whole pipeline, one call per step, in order."""
+"""build_site(): the whole pipeline, one call per step, in order.
+
+1. read site.yaml, the unit registry and the ledger; find every unit file;
+2. build each unit on its own (unitwork), in parallel worker processes, skipping
+   the units whose inputs the cache shows unchanged;
+3. render the site-wide pages from the units' summaries, and assemble the open
+   data and search files from the units' stored parts;
+4. index the search shards whose units changed;
+5. put the files whose bytes changed in place, and record the new state.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import multiprocessing
+import os
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
+from .cache import (BuildState, PartsReader, digest, file_digest, file_record, folder_fingerprint, forget_state,
+                    generator_fingerprint, keep_parts, output_matches, parts_folder, read_state, write_state)
 from .config import SiteConfig, load_site_config
-from .content import load_content
+from .content import Content, SourceFile, load_content, scan_content
 from .i18n import load_translator
-from .ledger import PublishedRound, check_against_ledger, publish, read_ledger
-from .model import Site, build_model
-from .problems import ContentError, Location, Problem, did_you_mean
-from .opendata import open_data_files
+from .ledger import (LEDGER_PATH, PublishedRound, check_against_ledger, check_published_rounds, check_unit_files,
+                     publish, published_unit_id, read_ledger)
+from .model import Site, UnitRoundSummary, build_model
+from .opendata import all_projects_file, round_csv_file, round_json_file
 from .output import OutputProblem, StagedOutput, check_output_folder, merged_files, recover_interrupted_swap
-from .pages import ASSET_FOLDER, plan_pages
+from .pages import ALL_PROJECTS_DATA, ASSET_FOLDER, plan_site_pages, round_data_path
+from .problems import ContentError, Location, Problem, did_you_mean
+from .progress import Progress
 from .render import Renderer, TemplateProblem
-from .search import (PAGEFIND_FOLDER, SearchProblem, build_pagefind_index, filter_vocabulary, pagefind_language,
-                     search_records, search_scripts)
+from .search import (SEARCH_FOLDER, SearchProblem, build_pagefind_index, filter_vocabulary, offline_data_script,
+                     pagefind_language, shard_count, shard_folder, shard_of, t2s_script)
+from .unitwork import BuildContext, UnitJob, UnitOutcome, build_unit, set_context, worker_started
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_TEMPLATES = PROJECT_ROOT / "templates"
@@ -33,6 +54,10 @@ class BuildReport:
     pages: int
     files: int
     seconds: float
+    written: int = 0  # files whose bytes changed (all of them in a full build)
+    deleted: int = 0
+    units_built: int = 0  # units whose inputs changed (all of them in a full build)
+    incremental: bool = False
 
 
 def search_folders(site_dir: Path, bundled: Path, name: str) -> list[Path]:
@@ -89,42 +114,339 @@ def publish_round(site_dir: Path, round_id: str) -> PublishedRound:
         raise PublishProblem(f"cannot write the ledger: {error.strerror or error}; nothing was recorded") from None
 
 
-def build_site(site_dir: Path, out_dir: Path, with_search: bool = True,
-               until_round: str | None = None) -> BuildReport:
-    """Load, check, render, index and swap into place; with_search=False skips only the
-    Pagefind index (the search page then uses its offline data everywhere)."""
+# Below this much content, worker processes cost more than they save.
+PARALLEL_FROM_BYTES = 2_000_000
+
+
+def build_site(site_dir: Path, out_dir: Path, with_search: bool = True, until_round: str | None = None,
+               progress: Progress | None = None, jobs: int | None = None, full: bool = False) -> BuildReport:
+    """Load, check, render, index and put in place; with_search=False skips only the
+    Pagefind index (the search page then uses its offline data everywhere). A build
+    into a folder built before reuses what did not change (see cache), unless `full`."""
     started = time.perf_counter()
+    progress = progress or Progress.quiet()
     check_output_folder(out_dir, site_dir)
     recover_interrupted_swap(out_dir)  # even when this build fails, the last good site is back in place
-    site = load_site(site_dir, until_round)
+
+    progress.stage("reading")
+    config, site_document = load_site_config(site_dir)
+    later = rounds_after(config, until_round)
+    config = replace(config, rounds=tuple(r for r in config.rounds if r.id not in later))
+    tree = scan_content(site_dir, config, site_document, ignored_rounds=later)
+    ledger = tuple(p for p in read_ledger(site_dir) if p.round_id not in later)
+    problems = list(tree.problems) + check_published_rounds(ledger, config, site_document)
+    registered = {unit["id"] for unit in tree.units}
+    unregistered = {published_unit_id(f.path) for p in ledger for f in p.files} - registered
+    if unregistered:  # published files of a unit since removed from the registry: reported missing
+        problems += check_unit_files(ledger, config, (), unit_ids=frozenset(unregistered))[0]
+
+    registry = build_model(config, Content(tree.units, ()))
     template_dirs = search_folders(site_dir, BUNDLED_TEMPLATES, "templates")
-    translator = load_translator(site.config.language, template_dirs, site_dir)
-    pages = plan_pages(site)
-    renderer = Renderer(site, translator, template_dirs)
-    assets = merged_files(search_folders(site_dir, BUNDLED_STATIC, "static"))
-    records = search_records(site, translator)
+    translator = load_translator(config.language, template_dirs, site_dir)
+    renderer = Renderer(registry, translator, template_dirs)
+    renderer.preload()
+    settings = _settings_key(site_dir, template_dirs, until_round)
+    previous = read_state(out_dir, site_dir)
+    incremental = (not full and previous is not None and previous.settings == settings
+                   and output_matches(out_dir, previous.files))
+    if not incremental:
+        previous = None
 
-    with StagedOutput(out_dir) as output:
-        for page in pages:
-            output.write(page.path, renderer.render(page).encode("utf-8"))
-        for name, source in assets.items():
-            output.copy_file(f"{ASSET_FOLDER}/{name}", source)
-        for path, data in search_scripts(records, filter_vocabulary(site, translator)).items():
-            output.write(path, data)
-        for path, data in open_data_files(site, translator).items():
-            output.write(path, data)
+    unit_entries = {unit["id"]: unit for unit in tree.units}
+    for unit_id in tree.files:  # files of units missing from a broken registry: still checked
+        unit_entries.setdefault(unit_id, {"id": unit_id, "name": unit_id, "group": ""})
+    files = {unit_id: tree.files.get(unit_id, ()) for unit_id in unit_entries}
+    keys = _unit_keys(settings, files)
+    with StagedOutput(out_dir, incremental=incremental) as output:
+        new_parts = output.scratch / "parts"
+        reader = PartsReader([new_parts, parts_folder(out_dir)])
+        context = BuildContext(site_dir, output.staging, new_parts, config, translator, renderer, ledger,
+                               filter_vocabulary(registry, translator), check_only=bool(problems))
+        todo, kept = [], {}
+        for unit_id, unit in unit_entries.items():
+            before = previous.units.get(unit_id) if previous else None
+            if before and before["key"] == keys[unit_id] and reader.read(keys[unit_id], []) is not None:
+                kept[unit_id] = before
+            else:
+                pages = {path: previous.files[path] for path in before["pages"]} if before else None
+                todo.append(UnitJob(unit, files[unit_id], keys[unit_id], pages if previous else None))
+
+        outcomes = _run_units(context, todo, _worker_count(jobs, todo), progress)
+        for outcome in outcomes:
+            problems += outcome.problems
+        if problems:
+            raise ContentError(problems)
+
+        records: dict[str, list] = {}
+        units_state: dict[str, dict] = {}
+        for unit_id, before in kept.items():
+            units_state[unit_id] = before
+            for path in before["pages"]:
+                output.claim(path)
+                records[path] = previous.files[path]
+        for outcome in outcomes:
+            units_state[outcome.unit_id] = {"key": outcome.key, "pages": sorted(outcome.pages),
+                                            "parts": outcome.parts, "summary": outcome.summary}
+            for path, record in outcome.pages.items():
+                output.claim(path)
+                records[path] = record
+                if previous is None or previous.files.get(path) != record:
+                    output.staged_elsewhere(path)
+
+        writer = _Writer(output, previous, records)
+        site = _site_from_summaries(registry, units_state)
+        inputs: dict[str, str] = {}
+        shards: dict[str, list[str]] = {}
+        progress.stage("site pages")
+        projects = sum(state["summary"]["projects"] for state in units_state.values())
+        shard_total = shard_count(projects, config.search_shard_size)
+        merged = tuple(shard_folder(i) for i in range(1, shard_total)) if with_search else ()
+        for page in plan_site_pages(site, merged_indexes=merged):
+            writer.emit(page.path, renderer.render(page, site).encode("utf-8"))
+        for name, source in merged_files(search_folders(site_dir, BUNDLED_STATIC, "static")).items():
+            writer.emit(f"{ASSET_FOLDER}/{name}", source.read_bytes())
+
+        progress.stage("open data")
+        order = [unit.id for unit in registry.units]
+        assembled = _assembled_files(config, site, context.vocabulary)
+        for path, (sections, assemble) in assembled.items():
+            section_digests = [f"{unit_id}:{units_state[unit_id]['parts'].get(section, '')}"
+                               for unit_id in order for section in sections]
+            inputs[path] = digest(settings, path, *section_digests)
+            if previous is not None and previous.inputs.get(path) == inputs[path] and path in previous.files:
+                writer.keep(path)
+                continue
+            parts = _read_sections(reader, [(units_state[u]["key"], sections) for u in order])
+            writer.emit_chunks(path, assemble(parts), output.scratch)
+
         if with_search:
-            index = build_pagefind_index(records, pagefind_language(site, records), output.scratch)
-            for name, source in merged_files([index]).items():
-                output.copy_file(f"{PAGEFIND_FOLDER}/{name}", source)
-        output.commit()
+            language = pagefind_language(config, any(s["summary"]["cjk"] for s in units_state.values()))
+            _index_shards(writer, reader, units_state, order, shard_total, language, settings, previous,
+                          inputs, shards, output.scratch, _worker_count(jobs, todo), progress)
 
+        if previous is not None:
+            for path in previous.files:
+                if path not in records:
+                    output.delete(path)
+        progress.stage("writing")
+        state = BuildState(str(site_dir.resolve()), str(out_dir.resolve()), settings, with_search,
+                           records, units_state, inputs, shards)
+        if state != previous:
+            forget_state(out_dir)  # until the output is what the new state describes
+            output.commit()
+            try:
+                keep_parts(new_parts, out_dir, {unit["key"] for unit in units_state.values()})
+                write_state(out_dir, state)
+            except OSError:
+                forget_state(out_dir)  # the site is built; only the next build's head start is lost
+    progress.done()
+
+    html_pages = sum(1 for path in records if path.endswith(".html") and not path.startswith(("pagefind/",
+                                                                                                ASSET_FOLDER + "/")))
     return BuildReport(
         rounds=len(site.rounds),
         units=len({unit_id for _, unit_id in site.unit_rounds}),
-        projects=len(site.histories),
-        entries=sum(len(ur.entries) for ur in site.unit_rounds.values()),
-        pages=len(pages),
-        files=len(output.written),
+        projects=projects,
+        entries=sum(state["summary"]["entries"] for state in units_state.values()),
+        pages=html_pages,
+        files=len(records),
         seconds=time.perf_counter() - started,
+        written=len(set(output.staged)),
+        deleted=len(output.deleted),
+        units_built=len(outcomes),
+        incremental=incremental,
     )
+
+
+def _settings_key(site_dir: Path, template_dirs: list[Path], until_round: str | None) -> str:
+    """Everything every page depends on besides its unit's files: the generator, site.yaml,
+    the registry, the ledger, templates and translations."""
+    inputs: list[str | bytes] = [generator_fingerprint(), until_round or "", folder_fingerprint(template_dirs)]
+    for name in ("site.yaml", "content/units.yaml", "content/units.yml", LEDGER_PATH):
+        path = site_dir / name
+        inputs += [name, path.read_bytes() if path.is_file() else b"-"]
+    return digest(*inputs)
+
+
+def _unit_keys(settings: str, files: dict[str, tuple[SourceFile, ...]]) -> dict[str, str]:
+    paths = [source.path for sources in files.values() for source in sources]
+    with ThreadPoolExecutor(max_workers=4) as pool:  # hashlib releases the GIL on large files
+        hashes = dict(zip(paths, pool.map(_digest_or_missing, paths)))
+    return {unit_id: digest(settings, unit_id, *[f"{s.round_id}/{s.path.name}:{hashes[s.path]}" for s in sources])
+            for unit_id, sources in files.items()}
+
+
+def _digest_or_missing(path: Path) -> str:
+    try:
+        return file_digest(path)
+    except OSError:
+        return "unreadable"  # reported with its location when the unit is built
+
+
+def _worker_count(jobs: int | None, todo: list[UnitJob]) -> int:
+    if jobs is None and os.environ.get("BULLETIN_JOBS", "").isdigit():
+        jobs = int(os.environ["BULLETIN_JOBS"])
+    if jobs is None:
+        size = sum(_size(source.path) for job in todo for source in job.files)
+        jobs = (os.cpu_count() or 1) if size >= PARALLEL_FROM_BYTES else 1
+    return max(1, min(jobs, 32))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _run_units(context: BuildContext, todo: list[UnitJob], workers: int, progress: Progress) -> list[UnitOutcome]:
+    progress.stage("building units")
+    if not todo:
+        return []
+    set_context(context)
+    outcomes: list[UnitOutcome] = []
+    pages = 0
+
+    def collect(results: Iterable[UnitOutcome]) -> None:
+        nonlocal pages
+        for outcome in results:
+            outcomes.append(outcome)
+            pages += len(outcome.pages)
+            progress.count(len(outcomes), len(todo), f"units, {pages:,} pages")
+
+    try:
+        if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+            collect(build_unit(job) for job in todo)
+        else:
+            chunk = max(1, min(16, len(todo) // (workers * 8)))
+            with multiprocessing.get_context("fork").Pool(workers, initializer=worker_started) as pool:
+                collect(pool.imap_unordered(build_unit, todo, chunksize=chunk))
+    finally:
+        set_context(None)
+    return outcomes
+
+
+class _Writer:
+    """Writes a file only when its bytes differ from the previous build's."""
+
+    def __init__(self, output: StagedOutput, previous: BuildState | None, records: dict[str, list]):
+        self.output = output
+        self.previous = previous
+        self.records = records
+
+    def emit(self, path: str, data: bytes) -> None:
+        sha256 = hashlib_sha256(data)
+        before = self.previous.files.get(path) if self.previous else None
+        if before is not None and before[0] == sha256:
+            self.output.claim(path)
+            self.records[path] = before
+            return
+        self.records[path] = file_record(sha256, self.output.write(path, data))
+
+    def emit_chunks(self, path: str, chunks: Iterable[bytes], scratch: Path) -> None:
+        """emit() for a file made piece by piece (a province's open data is hundreds of MB):
+        written as it comes while hashed, and dropped if its bytes are the previous ones."""
+        temporary = scratch / "assembled.tmp"
+        hasher = hashlib.sha256()
+        try:
+            with open(temporary, "wb") as handle:
+                for chunk in chunks:
+                    hasher.update(chunk)
+                    handle.write(chunk)
+        except OSError as error:
+            raise OutputProblem(f"cannot write {path}: {error.strerror or error}") from None
+        sha256 = hasher.hexdigest()
+        before = self.previous.files.get(path) if self.previous else None
+        if before is not None and before[0] == sha256:
+            temporary.unlink()
+            self.output.claim(path)
+            self.records[path] = before
+            return
+        self.records[path] = file_record(sha256, self.output.move_in(path, temporary))
+
+    def keep(self, path: str) -> None:
+        self.output.claim(path)
+        self.records[path] = self.previous.files[path]
+
+
+def hashlib_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _site_from_summaries(registry: Site, units_state: dict[str, dict]) -> Site:
+    rounds = {rnd.id: rnd for rnd in registry.rounds}
+    unit_rounds = {}
+    for unit in registry.units:
+        for round_id, (submitted, count, counts) in units_state[unit.id]["summary"]["rounds"].items():
+            unit_rounds[(round_id, unit.id)] = UnitRoundSummary(unit, rounds[round_id], count,
+                                                                Counter(dict(counts)), submitted)
+    return replace(registry, unit_rounds=unit_rounds)
+
+
+def _assembled_files(config: SiteConfig, site: Site, vocabulary: dict[str, list[str]]
+                     ) -> dict[str, tuple[list[str], Callable[[list[str]], bytes]]]:
+    """Each site-wide file made of the units' parts: the sections it takes from every
+    unit, and how the file is made from them."""
+    files: dict[str, tuple[list[str], Callable[[list[str]], bytes]]] = {
+        ALL_PROJECTS_DATA: (["histories"], lambda parts: all_projects_file(config, site.rounds, parts)),
+    }
+    for rnd in site.rounds:
+        files[round_data_path(rnd.id, "json")] = (
+            [f"json:{rnd.id}"], lambda parts, rnd=rnd: round_json_file(config, rnd, parts))
+        files[round_data_path(rnd.id, "csv")] = ([f"csv:{rnd.id}"], round_csv_file)
+    files[f"{SEARCH_FOLDER}/offline-data.js"] = (["offline"], lambda parts: offline_data_script(parts, vocabulary))
+    files[f"{SEARCH_FOLDER}/t2s.js"] = ([], lambda parts: [t2s_script()])
+    return files
+
+
+def _read_sections(reader: PartsReader, wanted: list[tuple[str, list[str]]]) -> Iterator[bytes]:
+    """The sections of each unit in turn, read as they are needed."""
+    for key, sections in wanted:
+        if not sections:
+            continue
+        found = reader.read(key, sections)
+        if found is None:
+            raise OutputProblem(f"the build cache changed during the build ({key[:12]}); build again")
+        for section in sections:
+            yield found[section]
+
+
+def _index_shards(writer: _Writer, reader: PartsReader, units_state: dict[str, dict], order: list[str],
+                  shard_total: int, language: str, settings: str, previous: BuildState | None,
+                  inputs: dict[str, str], shards: dict[str, list[str]], scratch: Path, workers: int,
+                  progress: Progress) -> None:
+    """Index each shard whose units changed; keep the others' files as they are."""
+    members: dict[int, list[str]] = {}
+    for unit_id in order:
+        members.setdefault(shard_of(unit_id, shard_total), []).append(unit_id)
+    dirty = []
+    for shard in range(shard_total):
+        folder = shard_folder(shard)
+        unit_ids = members.get(shard, [])
+        inputs[folder] = digest(settings, language, str(shard_total), folder,
+                                *[f"{u}:{units_state[u]['parts'].get('documents', '')}" for u in unit_ids])
+        if (previous is not None and previous.inputs.get(folder) == inputs[folder] and folder in previous.shards
+                and all(path in previous.files for path in previous.shards[folder])):
+            shards[folder] = previous.shards[folder]
+            for path in shards[folder]:
+                writer.keep(path)
+        else:
+            dirty.append((shard, folder, unit_ids))
+
+    def index(item: tuple[int, str, list[str]]) -> tuple[str, Path]:
+        shard, folder, unit_ids = item
+        documents = []
+        for text in _read_sections(reader, [(units_state[u]["key"], ["documents"]) for u in unit_ids]):
+            documents += json.loads(text) if text else []
+        return folder, build_pagefind_index(documents, language, scratch / f"shard-{shard}")
+
+    progress.stage("search index")
+    done = 0
+    with ThreadPoolExecutor(max_workers=min(workers, 2)) as pool:  # the indexer itself uses every core
+        for folder, index in pool.map(index, dirty):
+            files = merged_files([index])
+            shards[folder] = [f"{folder}/{name}" for name in files]
+            for name, source in files.items():
+                writer.emit(f"{folder}/{name}", source.read_bytes())
+            done += 1
+            progress.count(done, len(dirty), "shards")

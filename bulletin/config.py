@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .problems import ContentError, Location, Problem
-from .schema import Checker, Date, Field, Identifier, ListOf, OneOf, Record, Text, check_document
+from .schema import Checker, Date, Field, Identifier, ListOf, Number, OneOf, Record, Text, check_document
 from .source import SourceDocument, read_yaml_file
 
 LANGUAGES = ("zh-CN", "en")
@@ -32,6 +32,10 @@ SITE_SCHEMA = Record((
     )), True, "shown on every bulletin"),
     Field("base_url", Text(), False, "where the site is published, e.g. https://example.gov.cn/bulletins/"),
     Field("id", Identifier(), False, "short name of the site, used to name its archives (default: its folder)"),
+    Field("search", Record((
+        Field("shard_size", Number(positive=True), False,
+              "projects per search index shard (default 5000): smaller shards need less memory to build"),
+    )), False, "settings of the search index"),
     Field("rounds", ListOf(ROUND_SCHEMA, allow_empty=False), True, "publication rounds, oldest first"),
 ))
 
@@ -53,6 +57,7 @@ class SiteConfig:
     base_url: str
     rounds: tuple[RoundConfig, ...]
     id: str = ""
+    search_shard_size: int = 5_000
 
 
 def load_site_config(site_dir: Path) -> tuple[SiteConfig, SourceDocument]:
@@ -100,4 +105,5 @@ def parse_site_config(data: dict) -> SiteConfig:
         base_url=data.get("base_url", ""),
         rounds=tuple(RoundConfig(r["id"], r["title"], r["date"]) for r in data["rounds"]),
         id=data.get("id", ""),
+        search_shard_size=max(1, int((data.get("search") or {}).get("shard_size", 5_000))),
     )

@@ -86,10 +86,45 @@ class Content:
     unit_files: tuple[UnitFile, ...]
 
 
+@dataclass(frozen=True)
+class SourceFile:
+    """A unit's file in one round, found but not read yet."""
+
+    round_id: str
+    unit_id: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class ContentTree:
+    """What content/ holds, checked for its shape only: the registry and, per unit, its files."""
+
+    units: tuple[dict, ...]
+    files: dict[str, tuple[SourceFile, ...]]  # unit id -> its files, oldest round first
+    problems: tuple[Problem, ...]
+
+
 def load_content(site_dir: Path, config: SiteConfig, site_document: SourceDocument,
                  ignored_rounds: frozenset[str] = frozenset()) -> Content:
     """Every unit file of every round in config; folders of `ignored_rounds` (listed in
     site.yaml after the round a build stops at) are skipped unread."""
+    tree = scan_content(site_dir, config, site_document, ignored_rounds)
+    problems = list(tree.problems)
+    unit_files = []
+    for files in tree.files.values():
+        for source in files:
+            unit_file = load_unit_file(site_dir, source, problems)
+            if unit_file is not None:
+                unit_files.append(unit_file)
+    if problems:
+        raise ContentError(problems)
+    return Content(tree.units, tuple(sorted(unit_files, key=lambda f: (f.round_id, f.unit_id))))
+
+
+def scan_content(site_dir: Path, config: SiteConfig, site_document: SourceDocument,
+                 ignored_rounds: frozenset[str] = frozenset()) -> ContentTree:
+    """The registry read and checked, and every unit file found, without reading them:
+    each unit's files can then be read on their own (in parallel, or only when changed)."""
     problems: list[Problem] = []
     content_dir = site_dir / "content"
     units = _load_units(site_dir, content_dir, problems)
@@ -102,7 +137,7 @@ def load_content(site_dir: Path, config: SiteConfig, site_document: SourceDocume
                                     f"content/{round_config.id}/ does not exist; create it with one <unit id>.yaml "
                                     "per unit, or remove the round from site.yaml"))
 
-    unit_files: list[UnitFile] = []
+    found: dict[str, list[SourceFile]] = {}
     if content_dir.is_dir():
         for entry in sorted(content_dir.iterdir()):
             if (entry.name.startswith(".") or entry.name in ("units.yaml", "units.yml", "ledger.json")
@@ -118,10 +153,11 @@ def load_content(site_dir: Path, config: SiteConfig, site_document: SourceDocume
                                         f"{did_you_mean(entry.name, round_ids)}; add it there "
                                         "(python build.py new-round does both), or rename the folder"))
             else:
-                unit_files += _load_round(site_dir, entry, unit_ids, problems)
-    if problems:
-        raise ContentError(problems)
-    return Content(tuple(units), tuple(unit_files))
+                for source in _scan_round(entry, unit_ids, problems):
+                    found.setdefault(source.unit_id, []).append(source)
+    order = {round_id: index for index, round_id in enumerate(round_ids)}
+    files = {unit_id: tuple(sorted(sources, key=lambda s: order[s.round_id])) for unit_id, sources in found.items()}
+    return ContentTree(tuple(units), files, tuple(problems))
 
 
 def _load_units(site_dir: Path, content_dir: Path, problems: list[Problem]) -> list[dict]:
@@ -144,9 +180,9 @@ def _load_units(site_dir: Path, content_dir: Path, problems: list[Problem]) -> l
     return data["units"]
 
 
-def _load_round(site_dir: Path, folder: Path, unit_ids: set[str], problems: list[Problem]) -> list[UnitFile]:
+def _scan_round(folder: Path, unit_ids: set[str], problems: list[Problem]) -> list[SourceFile]:
     files = []
-    first_file: dict[str, str] = {}  # unit id -> the file read for it
+    first_file: dict[str, str] = {}  # unit id -> the file found for it
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue
@@ -166,18 +202,24 @@ def _load_round(site_dir: Path, folder: Path, unit_ids: set[str], problems: list
                                     "keep only one"))
             continue
         first_file[path.stem] = shown
-        try:
-            document = read_yaml_file(path, site_dir)
-        except ContentError as error:
-            problems += error.problems
-            continue
-        data, found = check_document(document, UNIT_ROUND_SCHEMA, "unit's project list")
-        duplicates = _duplicate_ids(document, "projects", "project")
-        problems += found + duplicates
-        if data is not None and not duplicates:
-            files.append(UnitFile(folder.name, path.stem, tuple(data["projects"]), document,
-                                  tuple(data.get("corrections") or ())))
+        files.append(SourceFile(folder.name, path.stem, path))
     return files
+
+
+def load_unit_file(site_dir: Path, source: SourceFile, problems: list[Problem]) -> UnitFile | None:
+    """Read and check one unit file; its problems are added to `problems`."""
+    try:
+        document = read_yaml_file(source.path, site_dir)
+    except ContentError as error:
+        problems += error.problems
+        return None
+    data, found = check_document(document, UNIT_ROUND_SCHEMA, "unit's project list")
+    duplicates = _duplicate_ids(document, "projects", "project")
+    problems += found + duplicates
+    if data is None or duplicates:
+        return None
+    return UnitFile(source.round_id, source.unit_id, tuple(data["projects"]), document,
+                    tuple(data.get("corrections") or ()))
 
 
 def _duplicate_ids(document: SourceDocument, key: str, what: str) -> list[Problem]:

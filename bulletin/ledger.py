@@ -145,17 +145,18 @@ def publish(site_dir: Path, config: SiteConfig, content: Content, ledger: tuple[
 def check_against_ledger(ledger: tuple[PublishedRound, ...], config: SiteConfig, content: Content,
                          site_document: SourceDocument) -> dict[tuple[str, str], CorrectedFile]:
     """Problems for every silent change to a published round; the declared corrections otherwise."""
+    problems = check_published_rounds(ledger, config, site_document)
+    found, corrected = check_unit_files(ledger, config, content.unit_files)
+    if problems or found:
+        raise ContentError(problems + found)
+    return corrected
+
+
+def check_published_rounds(ledger: tuple[PublishedRound, ...], config: SiteConfig,
+                           site_document: SourceDocument) -> list[Problem]:
+    """The site-wide half of the check: each published round still listed, title and date unchanged."""
     problems: list[Problem] = []
-    corrected: dict[tuple[str, str], CorrectedFile] = {}
-    published_ids = {p.round_id for p in ledger}
     rounds = {r.id: (index, r) for index, r in enumerate(config.rounds)}
-
-    for unit_file in content.unit_files:
-        if unit_file.round_id not in published_ids and unit_file.corrections:
-            problems.append(_at(unit_file.document, ("corrections",),
-                                f"round {unit_file.round_id} is not published yet: edit its text freely and "
-                                "remove corrections:"))
-
     for published in ledger:
         if published.round_id not in rounds:
             problems.append(Problem(Location("site.yaml", 1, 1), "rounds",
@@ -168,8 +169,35 @@ def check_against_ledger(ledger: tuple[PublishedRound, ...], config: SiteConfig,
             problems.append(Problem(site_document.where(("rounds", index)), f"rounds[{index}]",
                                     f"round {published.round_id} was published as '{was['title']}' of "
                                     f"{was['date']}; a published round's title and date cannot change"))
-        recorded = {f.path: f for f in published.files}
-        present = {f.document.display_path: f for f in content.unit_files if f.round_id == published.round_id}
+    return problems
+
+
+def published_unit_id(path: str) -> str:
+    """The unit a recorded path content/<round>/<unit>.yaml belongs to."""
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def check_unit_files(ledger: tuple[PublishedRound, ...], config: SiteConfig, unit_files: tuple[UnitFile, ...],
+                     unit_ids: frozenset[str] | None = None
+                     ) -> tuple[list[Problem], dict[tuple[str, str], CorrectedFile]]:
+    """The per-file half: published files present and unchanged, or changed with declared
+    corrections. With unit_ids, only the recorded files of those units are expected."""
+    problems: list[Problem] = []
+    corrected: dict[tuple[str, str], CorrectedFile] = {}
+    published_ids = {p.round_id for p in ledger}
+    rounds = {r.id: r for r in config.rounds}
+    for unit_file in unit_files:
+        if unit_file.round_id not in published_ids and unit_file.corrections:
+            problems.append(_at(unit_file.document, ("corrections",),
+                                f"round {unit_file.round_id} is not published yet: edit its text freely and "
+                                "remove corrections:"))
+    for published in ledger:
+        if published.round_id not in rounds:
+            continue  # reported once, by check_published_rounds
+        round_config = rounds[published.round_id]
+        recorded = {f.path: f for f in published.files
+                    if unit_ids is None or published_unit_id(f.path) in unit_ids}
+        present = {f.document.display_path: f for f in unit_files if f.round_id == published.round_id}
         for path in sorted(set(recorded) - set(present)):
             problems.append(Problem(Location(path, 1, 1), "",
                                     f"this file was published in round {published.round_id} and is missing; "
@@ -184,9 +212,7 @@ def check_against_ledger(ledger: tuple[PublishedRound, ...], config: SiteConfig,
             problems += found
             if correction is not None:
                 corrected[(unit_file.round_id, unit_file.unit_id)] = correction
-    if problems:
-        raise ContentError(problems)
-    return corrected
+    return problems, corrected
 
 
 def _at(document: SourceDocument, path: tuple, message: str) -> Problem:

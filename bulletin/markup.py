@@ -10,6 +10,7 @@ whatever the Markdown library lets through.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from xml.etree import ElementTree
 
@@ -48,8 +49,29 @@ def _new_converter() -> markdown.Markdown:
 _converter = _new_converter()
 
 
+# One line of text with nothing Markdown or HTML would act on: no inline markup
+# characters, nothing a block could start with, no character the sanitizer would
+# rewrite. Most progress text staff write is such a line; it becomes one paragraph
+# as is, which is what Markdown and the sanitizer make of it, without their cost
+# (tests/test_markup.py checks the two agree).
+_INERT_LINE = re.compile("[^\\\\`*_\\[\\]!<>&#~|\\s\u00a0\u2028\u2029\x00-\x1f\x7f]"
+                         "[^\\\\`*_\\[\\]!<>&\\n\\r\\t\\v\\f\u00a0\u2028\u2029\x85\x00-\x1f\x7f]*")
+_BLOCK_START = re.compile(r"[-+=]|\d+[.)](\s|$)")
+
+
+def _inert_line(text: str) -> str | None:
+    """The line, if text is one inert line (see _INERT_LINE) and a final line break."""
+    line = text[:-1] if text.endswith("\n") else text
+    if _INERT_LINE.fullmatch(line) and line == line.strip() and not _BLOCK_START.match(line):
+        return line
+    return None
+
+
 @lru_cache(maxsize=65536)
 def render_markdown(text: str) -> Markup:
+    line = _inert_line(text)
+    if line is not None:
+        return Markup(f"<p>{line}</p>")
     _converter.reset()
     html = _converter.convert(text)
     clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
@@ -60,5 +82,8 @@ def render_markdown(text: str) -> Markup:
 @lru_cache(maxsize=65536)
 def plain_text(text: str) -> str:
     """The words of a Markdown text without its formatting, for excerpts and data."""
+    line = _inert_line(text)
+    if line is not None:
+        return line
     return nh3.clean(str(render_markdown(text)), tags=set()).replace("&amp;", "&").replace(
         "&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'")

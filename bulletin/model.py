@@ -157,6 +157,11 @@ class UnitRound:
     submitted: bool  # False when the unit sent no file this round
 
     @property
+    def count(self) -> int:
+        """Projects on the list this round (those not reported are not counted)."""
+        return len(self.entries)
+
+    @property
     def counts(self) -> Counter:
         """Projects by status, always in the order of STATUSES, then not reported."""
         counts = Counter({status: 0 for status in STATUSES})
@@ -166,11 +171,27 @@ class UnitRound:
 
 
 @dataclass(frozen=True)
+class UnitRoundSummary:
+    """What the site-wide pages show of a unit's list in one round: its figures, not its entries."""
+
+    unit: Unit
+    round: Round
+    count: int
+    counts: Counter
+    submitted: bool
+
+    @classmethod
+    def of(cls, unit_round: UnitRound) -> "UnitRoundSummary":
+        return cls(unit_round.unit, unit_round.round, unit_round.count, unit_round.counts, unit_round.submitted)
+
+
+@dataclass(frozen=True)
 class Site:
     config: SiteConfig
     rounds: tuple[Round, ...]
     units: tuple[Unit, ...]  # in display order
-    unit_rounds: dict[tuple[str, str], UnitRound]  # (round id, unit id)
+    # (round id, unit id); the site-wide pages of a build made unit by unit get summaries
+    unit_rounds: dict[tuple[str, str], UnitRound | UnitRoundSummary]
     histories: dict[tuple[str, str], History]  # (unit id, project id)
     groups: tuple[str, ...] = field(default=())
     corrections: dict[tuple[str, str], CorrectedFile] = field(default_factory=dict)  # (round id, unit id)
@@ -289,7 +310,7 @@ def compare_entries(before: tuple[Entry, ...], after: tuple[Entry, ...]) -> dict
     return changes
 
 
-def status_counts(unit_rounds: list[UnitRound]) -> Counter:
+def status_counts(unit_rounds: list[UnitRound] | list[UnitRoundSummary]) -> Counter:
     total: Counter = Counter({status: 0 for status in (*STATUSES, NOT_REPORTED)})
     for unit_round in unit_rounds:
         total.update(unit_round.counts)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
 
 from .i18n import Translator
-from .model import Entry, History, Site, Step
+from .config import SiteConfig
+from .model import Entry, History, Round, Site, Step, Unit, UnitRound
 from .pages import ALL_PROJECTS_DATA, project_path, round_data_path
 
 ENTRY_FIELDS = (
@@ -47,44 +49,87 @@ def _entry_fields(entry: Entry, translator: Translator) -> dict[str, Any]:
 def round_rows(site: Site, round_id: str, translator: Translator) -> list[dict[str, Any]]:
     """One row per project on each unit's list that round: reported entries first, in
     bulletin order, then the projects the unit did not report (with their last report)."""
-    rnd = next(r for r in site.rounds if r.id == round_id)
-    rows = []
-    for unit_round in site.round_units(round_id):
-        unit = unit_round.unit
-        reported = [(entry, True) for entry in unit_round.entries]
-        missing = [(step.last, False) for step in unit_round.missing]
-        for entry, was_reported in reported + missing:
-            rows.append({
-                "round_id": rnd.id, "round_title": rnd.title, "round_date": rnd.date.isoformat(),
-                "unit_id": unit.id, "unit_name": unit.name, "unit_group": unit.group,
-                "number": entry.number if was_reported else None, "project_id": entry.project_id,
-                "reported": was_reported, **_entry_fields(entry, translator),
-                "last_reported_round_id": entry.round_id,
-                "history_url": project_path(unit.id, entry.project_id),
-            })
-    return rows
+    return [row for unit_round in site.round_units(round_id) for row in _unit_round_rows(unit_round, translator)]
 
 
-def round_json(site: Site, round_id: str, translator: Translator) -> bytes:
-    rnd = next(r for r in site.rounds if r.id == round_id)
-    document = {
-        "site": {"title": site.config.title, "publisher": site.config.publisher,
-                 "supervision_phone": site.config.supervision_phone},
+def _unit_round_rows(unit_round: UnitRound, translator: Translator) -> list[dict[str, Any]]:
+    rnd, unit = unit_round.round, unit_round.unit
+    reported = [(entry, True) for entry in unit_round.entries]
+    missing = [(step.last, False) for step in unit_round.missing]
+    return [{
+        "round_id": rnd.id, "round_title": rnd.title, "round_date": rnd.date.isoformat(),
+        "unit_id": unit.id, "unit_name": unit.name, "unit_group": unit.group,
+        "number": entry.number if was_reported else None, "project_id": entry.project_id,
+        "reported": was_reported, **_entry_fields(entry, translator),
+        "last_reported_round_id": entry.round_id,
+        "history_url": project_path(unit.id, entry.project_id),
+    } for entry, was_reported in reported + missing]
+
+
+@dataclass(frozen=True)
+class UnitOpenData:
+    """One unit's share of the open data files, as text ready to be joined: the files
+    are assembled from these parts, so a unit that did not change is not recomputed."""
+
+    round_json: dict[str, str]  # round id -> its rows, one JSON object per line
+    round_csv: dict[str, str]  # round id -> its CSV rows
+    histories: str  # its projects for data/projects.json, one per line
+
+
+def unit_open_data(site: Site, unit: Unit, translator: Translator) -> UnitOpenData:
+    round_json: dict[str, str] = {}
+    round_csv: dict[str, str] = {}
+    for rnd in site.rounds:
+        unit_round = site.unit_rounds.get((rnd.id, unit.id))
+        if unit_round is None:
+            continue
+        rows = _unit_round_rows(unit_round, translator)
+        round_json[rnd.id] = ",\n".join(_dump(row) for row in rows)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=ENTRY_FIELDS, lineterminator="\r\n")
+        for row in rows:
+            writer.writerow({key: _csv_value(value) for key, value in row.items()})
+        round_csv[rnd.id] = buffer.getvalue()
+    histories = ",\n".join(_dump(_history(history, unit, translator)) for history in site.unit_histories(unit.id))
+    return UnitOpenData(round_json, round_csv, histories)
+
+
+def round_json_file(config: SiteConfig, rnd: Round, parts: Iterable[bytes]) -> Iterator[bytes]:
+    head = {
+        "site": {"title": config.title, "publisher": config.publisher,
+                 "supervision_phone": config.supervision_phone},
         "round": {"id": rnd.id, "title": rnd.title, "date": rnd.date.isoformat()},
         "fields": list(ENTRY_FIELDS),
-        "projects": round_rows(site, round_id, translator),
     }
-    return _json(document)
+    return _json(head, parts)
 
 
-def round_csv(site: Site, round_id: str, translator: Translator) -> bytes:
+def round_csv_file(parts: Iterable[bytes]) -> Iterator[bytes]:
     """UTF-8 with a BOM, CRLF line ends: what Excel needs to open Chinese text correctly."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=ENTRY_FIELDS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in round_rows(site, round_id, translator):
-        writer.writerow({key: _csv_value(value) for key, value in row.items()})
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    csv.DictWriter(buffer, fieldnames=ENTRY_FIELDS, lineterminator="\r\n").writeheader()
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    yield from parts
+
+
+def all_projects_file(config: SiteConfig, rounds: tuple[Round, ...], parts: Iterable[bytes]) -> Iterator[bytes]:
+    return _json({
+        "site": {"title": config.title, "publisher": config.publisher},
+        "rounds": [{"id": r.id, "title": r.title, "date": r.date.isoformat()} for r in rounds],
+    }, parts)
+
+
+def assemble_open_data(config: SiteConfig, rounds: tuple[Round, ...], units: list[UnitOpenData]) -> dict[str, bytes]:
+    """The files, from every unit's parts in display order (in memory; the build streams them)."""
+    def encoded(texts: Iterable[str]) -> Iterator[bytes]:
+        return (text.encode("utf-8") for text in texts)
+    files = {ALL_PROJECTS_DATA: b"".join(all_projects_file(config, rounds, encoded(u.histories for u in units)))}
+    for rnd in rounds:
+        files[round_data_path(rnd.id, "json")] = b"".join(round_json_file(
+            config, rnd, encoded(u.round_json[rnd.id] for u in units if rnd.id in u.round_json)))
+        files[round_data_path(rnd.id, "csv")] = b"".join(round_csv_file(
+            encoded(u.round_csv[rnd.id] for u in units if rnd.id in u.round_csv)))
+    return files
 
 
 def _csv_value(value: Any) -> str:
@@ -95,16 +140,6 @@ def _csv_value(value: Any) -> str:
     text = str(value)
     # A cell starting with = + - @ is run as a formula by spreadsheets: keep it text.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def all_projects_json(site: Site, translator: Translator) -> bytes:
-    units = {unit.id: unit for unit in site.units}
-    projects = [_history(history, units[history.unit_id], translator) for history in site.histories.values()]
-    return _json({
-        "site": {"title": site.config.title, "publisher": site.config.publisher},
-        "rounds": [{"id": r.id, "title": r.title, "date": r.date.isoformat()} for r in site.rounds],
-        "projects": projects,
-    })
 
 
 def _history(history: History, unit, translator: Translator) -> dict[str, Any]:
@@ -127,20 +162,25 @@ def _step(step: Step, translator: Translator) -> dict[str, Any]:
             "progress_rewritten": step.progress_rewritten}
 
 
-def _json(document: dict) -> bytes:
-    """Compact JSON, one project per line: readable in a text editor, diffable between
-    rounds, and written by the C encoder (indent= would fall back to pure Python)."""
-    def dump(value) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _dump(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    head = {key: value for key, value in document.items() if key != "projects"}
-    lines = ",\n".join(dump(project) for project in document["projects"])
-    return (dump(head)[:-1] + ',"projects":[\n' + lines + "\n]}\n").encode("utf-8")
+
+def _json(head: dict, parts: Iterable[bytes]) -> Iterator[bytes]:
+    """Compact JSON, one project per line: readable in a text editor, diffable between
+    rounds, and written by the C encoder (indent= would fall back to pure Python).
+    Made of the units' parts as they come, so a province's file is never whole in memory."""
+    yield (_dump(head)[:-1] + ',"projects":[\n').encode("utf-8")
+    first = True
+    for part in parts:
+        if part:
+            if not first:
+                yield b",\n"
+            yield part
+            first = False
+    yield b"\n]}\n"
 
 
 def open_data_files(site: Site, translator: Translator) -> dict[str, bytes]:
-    files = {ALL_PROJECTS_DATA: all_projects_json(site, translator)}
-    for rnd in site.rounds:
-        files[round_data_path(rnd.id, "json")] = round_json(site, rnd.id, translator)
-        files[round_data_path(rnd.id, "csv")] = round_csv(site, rnd.id, translator)
-    return files
+    return assemble_open_data(site.config, site.rounds,
+                              [unit_open_data(site, unit, translator) for unit in site.units])

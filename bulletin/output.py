@@ -1,7 +1,15 @@
 """The only module that writes the output folder.
 
-A build is written into a staging folder beside the output and swapped into
-place only when complete, so a failed build never costs the last good site.
+A build is written into a staging folder beside the output and put in place
+only when complete, so a failed build never costs the last good site:
+
+- a full build fills the staging folder and swaps it with the output folder in
+  one atomic exchange;
+- an incremental build stages only the files whose bytes changed, then writes a
+  journal of the files to move in and the files to delete, and applies it. A
+  build killed while applying is rolled forward by the next one, so the output
+  is always, after recovery, one whole build's output.
+
 Paths are joined safely (nothing lands outside the output folder) and no
 path is written twice.
 """
@@ -10,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import json
 import os
 import shutil
 from pathlib import Path
@@ -42,6 +51,17 @@ def safe_join(root: Path, relative: str) -> Path:
     return root.joinpath(*parts)
 
 
+def write_file(root: Path, relative: str, data: bytes) -> os.stat_result:
+    """Write root/relative (a staging folder's file); return its status as written."""
+    target = safe_join(root, relative)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return target.stat()
+    except OSError as error:  # a full disk, a read-only folder: the previous site is untouched
+        raise OutputProblem(f"cannot write {relative} into {root}: {error.strerror or error}") from None
+
+
 class StagedOutput:
     """Collects a build in a staging folder; `commit()` swaps it into place.
 
@@ -52,12 +72,15 @@ class StagedOutput:
     output never run at once: the second stops with a message.
     """
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, incremental: bool = False):
         self.out_dir = out_dir
+        self.incremental = incremental  # stage changed files only, and apply them in place
         self.staging = out_dir.parent / f".{out_dir.name}.staging"
         self.previous = out_dir.parent / f".{out_dir.name}.previous"
         self.scratch = out_dir.parent / f".{out_dir.name}.scratch"
         self.written: set[str] = set()
+        self.staged: list[str] = []  # in an incremental build, the files to move into the output
+        self.deleted: list[str] = []
         self._lock: int | None = None
 
     def __enter__(self) -> "StagedOutput":
@@ -89,17 +112,40 @@ class StagedOutput:
             os.close(self._lock)  # closing the descriptor releases the lock
             self._lock = None
 
-    def write(self, relative: str, data: bytes) -> None:
+    def claim(self, relative: str) -> None:
+        """Reserve an output path; two files at one path (or at two that differ only in
+        case, the same file on Windows and macOS disks) are refused."""
         if relative.casefold() in self.written:
             raise OutputProblem(f"two pages would be written to {relative}")
         self.written.add(relative.casefold())
+
+    def write(self, relative: str, data: bytes) -> os.stat_result:
+        self.claim(relative)
+        status = write_file(self.staging, relative, data)
+        self.staged.append(relative)
+        return status
+
+    def move_in(self, relative: str, source: Path) -> os.stat_result:
+        """Stage a file written elsewhere (in the scratch folder) by moving it."""
+        self.claim(relative)
         target = safe_join(self.staging, relative)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        except OSError as error:  # a full disk, a read-only folder: the previous site is untouched
-            raise OutputProblem(f"cannot write {relative} into {self.staging}: "
-                                f"{error.strerror or error}") from None
+            os.replace(source, target)
+            status = target.stat()
+        except OSError as error:
+            raise OutputProblem(f"cannot write {relative} into {self.staging}: {error.strerror or error}") from None
+        self.staged.append(relative)
+        return status
+
+    def staged_elsewhere(self, relative: str) -> None:
+        """A file another process wrote into the staging folder."""
+        self.staged.append(relative)
+
+    def delete(self, relative: str) -> None:
+        """In an incremental build: a file of the previous build that this one does not have."""
+        safe_join(self.out_dir, relative)
+        self.deleted.append(relative)
 
     def copy_file(self, relative: str, source: Path) -> None:
         self.write(relative, source.read_bytes())
@@ -107,7 +153,11 @@ class StagedOutput:
     def commit(self) -> None:
         """Put the new site in place: one atomic exchange where the system offers it, so
         the output folder exists at every moment; else two renames, and an interrupted
-        swap is undone by the next build (recover_interrupted_swap)."""
+        swap is undone by the next build (recover_interrupted_swap). An incremental
+        build applies its journal instead."""
+        if self.incremental:
+            self._commit_changes()
+            return
         try:
             _remove(self.previous)
             if self.out_dir.exists() and _exchange(self.staging, self.out_dir):
@@ -122,11 +172,63 @@ class StagedOutput:
                                 f"{error.strerror or error}") from None
 
 
+    def _commit_changes(self) -> None:
+        if not self.staged and not self.deleted:
+            return  # nothing changed: nothing is written
+        journal = {"move": sorted(set(self.staged)), "delete": sorted(set(self.deleted))}
+        try:
+            temporary = self.staging / f".{JOURNAL}.tmp"
+            with open(temporary, "w", encoding="utf-8") as handle:
+                json.dump(journal, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.staging / JOURNAL)  # from here on, the build is done
+            _apply_journal(self.staging, self.out_dir)
+        except OSError as error:
+            raise OutputProblem(f"cannot put the changed files in place in {self.out_dir}: "
+                                f"{error.strerror or error}; the next build completes it") from None
+
+
+JOURNAL = ".bulletin-journal.json"
+
+
+def _apply_journal(staging: Path, out_dir: Path) -> None:
+    """Move the staged files into the output and delete the removed ones. Idempotent:
+    a journal interrupted midway is applied again from the start."""
+    journal = json.loads((staging / JOURNAL).read_text(encoding="utf-8"))
+    for relative in journal["move"]:
+        source = safe_join(staging, relative)
+        target = safe_join(out_dir, relative)
+        if not source.exists():
+            continue  # moved before the interruption
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+    folders = set()
+    for relative in journal["delete"]:
+        target = safe_join(out_dir, relative)
+        if target.is_file() or target.is_symlink():
+            target.unlink()
+        folders.update(target.parents)
+    for folder in sorted(folders, key=lambda path: len(path.parts), reverse=True):
+        if out_dir in folder.parents:
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                pass
+    _remove(staging)
+
+
 def recover_interrupted_swap(out_dir: Path) -> None:
-    """If a build died between the two renames of a swap, put the previous site back."""
+    """If a build died between the two renames of a swap, put the previous site back; if
+    it died while applying its journal, finish applying it."""
     previous = out_dir.parent / f".{out_dir.name}.previous"
     if not out_dir.exists() and previous.is_dir():
         os.replace(previous, out_dir)
+    staging = out_dir.parent / f".{out_dir.name}.staging"
+    if (staging / JOURNAL).is_file() and out_dir.is_dir():
+        _apply_journal(staging, out_dir)
 
 
 _RENAME_EXCHANGE = 2

@@ -9,10 +9,11 @@ any sub-path and opened straight from disk.
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .model import Site, UnitRound, status_counts
+from .model import Site, Unit, UnitRound, UnitRoundSummary, status_counts
 
 ASSET_FOLDER = "static"
 
@@ -46,6 +47,21 @@ def project_path(unit_id: str, project_id: str) -> str:
     return f"projects/{unit_id}/{project_id}.html"
 
 
+@lru_cache(maxsize=65536)
+def relative_link(folder: str, path: str) -> str:
+    """posixpath.relpath(path, folder) for the site's own normalised paths, without its cost
+    (it is called tens of times per page)."""
+    if folder == ".":
+        return path
+    here, there = folder.split("/"), path.split("/")
+    common = 0
+    for mine, theirs in zip(here, there):
+        if mine != theirs:
+            break
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:]) or "."
+
+
 class Links:
     """Relative links from one page to the others."""
 
@@ -53,7 +69,7 @@ class Links:
         self._folder = posixpath.dirname(page_path) or "."
 
     def to(self, path: str) -> str:
-        return posixpath.relpath(path, self._folder)
+        return relative_link(self._folder, path)
 
     def home(self) -> str:
         return self.to("index.html")
@@ -102,9 +118,21 @@ class Page:
 
 
 def plan_pages(site: Site) -> list[Page]:
+    pages = plan_site_pages(site)
+    for unit in site.units:
+        pages += plan_unit_pages(site, unit)
+    return pages
+
+
+def plan_site_pages(site: Site, merged_indexes: tuple[str, ...] = ()) -> list[Page]:
+    """The pages that show every unit: home, search, and each round's bulletin. They need
+    each unit's figures per round only (UnitRound or UnitRoundSummary). merged_indexes:
+    the folders of the search index shards the search page merges into the first."""
     pages = [
         Page("index.html", "index.html", _home_context(site)),
-        Page("search.html", "search.html", {}, trail=(Crumb("nav_search", translate=True),)),
+        Page("search.html", "search.html", {"merged_indexes": [Links("search.html").to(folder) + "/"
+                                                               for folder in merged_indexes]},
+             trail=(Crumb("nav_search", translate=True),)),
     ]
     for rnd in site.rounds:
         unit_rounds = site.round_units(rnd.id)
@@ -112,35 +140,42 @@ def plan_pages(site: Site) -> list[Page]:
             "round": rnd,
             "groups": _by_group(site, unit_rounds),
             "counts": status_counts(unit_rounds),
-            "total": sum(len(ur.entries) for ur in unit_rounds),
+            "total": sum(ur.count for ur in unit_rounds),
         }, trail=(Crumb(rnd.title),)))
-        for unit_round in unit_rounds:
-            unit = unit_round.unit
-            corrected = site.corrections.get((rnd.id, unit.id))
-            pages.append(Page(unit_round_path(rnd.id, unit.id), "unit_round.html", {
-                "round": rnd, "unit_round": unit_round, "unit": unit, "corrected": corrected,
-                "as_published": False,
-            }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(unit.name))))
-            if corrected:
-                first = replace(unit_round, entries=corrected.published)
-                pages.append(Page(published_unit_round_path(rnd.id, unit.id), "unit_round.html", {
-                    "round": rnd, "unit_round": first, "unit": unit, "corrected": corrected, "as_published": True,
-                }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(unit.name, unit_round_path(rnd.id, unit.id)),
-                          Crumb("as_published", translate=True))))
+    return pages
 
-    for unit in site.units:
-        histories = site.unit_histories(unit.id)
-        rounds = [site.unit_rounds[(rnd.id, unit.id)] for rnd in site.rounds
-                  if (rnd.id, unit.id) in site.unit_rounds]
-        if not rounds:
-            continue  # registered but never published: no page to link to
-        pages.append(Page(unit_path(unit.id), "unit.html", {
-            "unit": unit, "unit_rounds": rounds, "histories": histories,
-        }, trail=(Crumb(unit.name),)))
-        for history in histories:
-            pages.append(Page(project_path(unit.id, history.project_id), "project.html", {
-                "unit": unit, "history": history,
-            }, trail=(Crumb(unit.name, unit_path(unit.id)), Crumb(history.latest.title))))
+
+def plan_unit_pages(site: Site, unit: Unit) -> list[Page]:
+    """The pages of one unit: its list in each round, its overview, its projects' histories.
+    They depend on this unit's files only (and the site's settings and templates)."""
+    pages = []
+    for rnd in site.rounds:
+        unit_round = site.unit_rounds.get((rnd.id, unit.id))
+        if unit_round is None:
+            continue
+        corrected = site.corrections.get((rnd.id, unit.id))
+        pages.append(Page(unit_round_path(rnd.id, unit.id), "unit_round.html", {
+            "round": rnd, "unit_round": unit_round, "unit": unit, "corrected": corrected,
+            "as_published": False,
+        }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(unit.name))))
+        if corrected:
+            first = replace(unit_round, entries=corrected.published)
+            pages.append(Page(published_unit_round_path(rnd.id, unit.id), "unit_round.html", {
+                "round": rnd, "unit_round": first, "unit": unit, "corrected": corrected, "as_published": True,
+            }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(unit.name, unit_round_path(rnd.id, unit.id)),
+                      Crumb("as_published", translate=True))))
+
+    histories = site.unit_histories(unit.id)
+    rounds = [site.unit_rounds[(rnd.id, unit.id)] for rnd in site.rounds if (rnd.id, unit.id) in site.unit_rounds]
+    if not rounds:
+        return pages  # registered but never published: no page to link to
+    pages.append(Page(unit_path(unit.id), "unit.html", {
+        "unit": unit, "unit_rounds": rounds, "histories": histories,
+    }, trail=(Crumb(unit.name),)))
+    for history in histories:
+        pages.append(Page(project_path(unit.id, history.project_id), "project.html", {
+            "unit": unit, "history": history,
+        }, trail=(Crumb(unit.name, unit_path(unit.id)), Crumb(history.latest.title))))
     return pages
 
 
@@ -148,18 +183,19 @@ def _home_context(site: Site) -> dict[str, Any]:
     latest = site.latest_round
     unit_rounds = site.round_units(latest.id)
     counts = status_counts(unit_rounds)
-    total = sum(len(ur.entries) for ur in unit_rounds)
+    total = sum(ur.count for ur in unit_rounds)
     return {
         "round": latest,
         "unit_rounds": unit_rounds,
         "counts": counts,
         "total": total,
         "completion_rate": (counts["completed"] / total * 100) if total else 0.0,
-        "round_totals": [(rnd, sum(len(ur.entries) for ur in site.round_units(rnd.id)))
+        "round_totals": [(rnd, sum(ur.count for ur in site.round_units(rnd.id)))
                          for rnd in reversed(site.rounds)],
     }
 
 
-def _by_group(site: Site, unit_rounds: list[UnitRound]) -> list[tuple[str, list[UnitRound]]]:
+def _by_group(site: Site, unit_rounds: list[UnitRound] | list[UnitRoundSummary]
+              ) -> list[tuple[str, list[UnitRound] | list[UnitRoundSummary]]]:
     return [(group, [ur for ur in unit_rounds if ur.unit.group == group])
             for group in site.groups if any(ur.unit.group == group for ur in unit_rounds)]

@@ -49,6 +49,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a build reads each template once; checking its file on every include costs
     )
     environment.filters["markdown"] = render_markdown
     environment.filters["number"] = format_number
@@ -62,18 +63,30 @@ class Renderer:
         self.site = site
         self.translator = translator
         self.environment = make_environment(template_dirs)
-        self.units_by_id = {unit.id: unit for unit in site.units}
+        self.units_by_id = {unit.id: unit for unit in site.units}  # of the whole site
         self.rounds_by_id = {rnd.id: rnd for rnd in site.rounds}
         self.status_labels = {status: translator.status(status) for status in STATUSES}
 
-    def render(self, page: Page) -> str:
+    def preload(self) -> None:
+        """Compile every template now, so worker processes inherit them compiled."""
+        for name in self.environment.list_templates(filter_func=lambda name: name.endswith(".html")):
+            try:
+                self.environment.get_template(name)
+            except jinja2.TemplateSyntaxError as error:
+                raise TemplateProblem(f"{error.filename or error.name}:{error.lineno}: template error: "
+                                      f"{error.message}") from None
+
+    def render(self, page: Page, site: Site | None = None) -> str:
+        """The page as HTML; `site` is the part of the site the page shows when it is not
+        the whole (a unit's pages are rendered from that unit's model alone)."""
+        site = site or self.site
         links = Links(page.path)
         trail = [(self.translator(crumb.label) if crumb.translate else crumb.label,
                   links.to(crumb.path) if crumb.path else None) for crumb in page.trail]
         try:
             template = self.environment.get_template(page.template)
             return template.render(
-                page.context, site=self.site, config=self.site.config, t=self.translator,
+                page.context, site=site, config=site.config, t=self.translator,
                 link=links, page_path=page.path, trail=trail, units_by_id=self.units_by_id,
                 rounds_by_id=self.rounds_by_id, status_labels=self.status_labels)
         except jinja2.TemplateSyntaxError as error:

@@ -16,14 +16,17 @@ folds the query the same way, so 開發區 finds 开发区 and the reverse.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
 import subprocess
 from dataclasses import dataclass
+from typing import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
+from .config import SiteConfig
 from .content import STATUSES
 from .i18n import Translator
 from .markup import plain_text
@@ -34,7 +37,7 @@ from .pages import project_path
 SEARCH_FOLDER = "search"
 PAGEFIND_FOLDER = "pagefind"
 T2S_TABLE = Path(__file__).with_name("data") / "t2s.json"
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _LATIN_RUN = re.compile(r"[0-9a-z]+")
 
@@ -121,20 +124,26 @@ def search_tokens(text: str) -> list[str]:
     return list(dict.fromkeys(tokens))
 
 
-def pagefind_language(site: Site, records: list[SearchRecord]) -> str:
+def pagefind_language(config: SiteConfig, any_chinese: bool) -> str:
     """One index language for the whole site, whatever the interface language: Pagefind
-    keeps an index per language, and every page must reach the same one."""
-    if site.config.language.startswith("zh") or any(_CJK.search(r.text) for r in records):
+    keeps an index per language, and every page must reach the same one. Chinese as soon
+    as any record holds Chinese characters."""
+    if config.language.startswith("zh") or any_chinese:
         return "zh"
-    return site.config.language.split("-")[0]
+    return config.language.split("-")[0]
 
 
-def index_document(record: SearchRecord, language: str) -> str:
-    """The small page Pagefind indexes for one project: its text, and its meta and
-    filters as attributes, so each project is one record however many pages mention it."""
+def index_document(body: str, language: str) -> str:
+    """The small page Pagefind indexes for one project (see index_body)."""
+    return (f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"><title></title></head>'
+            f'<body data-pagefind-body>{body}</body></html>\n')
+
+
+def index_body(record: SearchRecord) -> str:
+    """A project's text, and its meta and filters as attributes, so each project is one
+    record however many pages mention it."""
     def attribute(kind: str, key: str, value: str) -> str:
         return f'<span data-pagefind-{kind}="{html.escape(f"{key}:{value}")}"></span>'
-
     tags = [attribute("meta", "title", record.title), attribute("meta", "unit", record.unit),
             attribute("meta", "text", record.text),
             attribute("meta", "status", record.status), attribute("meta", "round", record.latest_round),
@@ -142,8 +151,26 @@ def index_document(record: SearchRecord, language: str) -> str:
             attribute("filter", "status", record.status)]
     tags += [attribute("filter", "round", title) for title in record.rounds]
     words = html.escape(" ".join(search_tokens(record.text)))
-    return (f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"><title></title></head>'
-            f'<body data-pagefind-body>{"".join(tags)}<p>{words}</p></body></html>\n')
+    return f'{"".join(tags)}<p>{words}</p>'
+
+
+# Pagefind's memory grows with the records of one index (about 120 KB each), so a large
+# site is indexed in shards the search page merges (Pagefind's mergeIndex); the size is
+# site.yaml's search: shard_size. A unit's projects stay in one shard, chosen by its id,
+# so an edit re-indexes one shard only.
+def shard_count(projects: int, shard_size: int) -> int:
+    return max(1, -(-projects // shard_size))
+
+
+def shard_of(unit_id: str, shards: int) -> int:
+    if shards == 1:
+        return 0
+    return int.from_bytes(hashlib.sha256(unit_id.encode("utf-8")).digest()[:8], "big") % shards
+
+
+def shard_folder(shard: int) -> str:
+    """Shard 0 is the index the search page loads; the others are merged into it."""
+    return PAGEFIND_FOLDER if shard == 0 else f"{PAGEFIND_FOLDER}/shard-{shard}"
 
 
 def pagefind_executable() -> Path:
@@ -152,21 +179,20 @@ def pagefind_executable() -> Path:
     return Path(get_executable())
 
 
-def build_pagefind_index(records: list[SearchRecord], language: str, scratch: Path) -> Path:
-    """Index the records with Pagefind's extended binary; return the folder of its files.
-
-    The binary's own command line is used rather than the pagefind Python API,
-    whose service answers one request per 0.1 s (minutes for a city)."""
-    documents = scratch / "documents"
+def build_pagefind_index(documents: list[tuple[str, str]], language: str, scratch: Path) -> Path:
+    """Index the documents (url, index_body) with Pagefind's extended binary; return the
+    folder of its files. The binary's own command line is used rather than the pagefind
+    Python API, whose service answers one request per 0.1 s (minutes for a city)."""
+    source = scratch / "documents"
     index = scratch / "index"
     try:
-        for record in records:
-            path = documents / record.url
+        for url, body in documents:
+            path = source / url
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(index_document(record, language), encoding="utf-8")
+            path.write_text(index_document(body, language), encoding="utf-8")
     except OSError as error:
         raise SearchProblem(f"search index: cannot write its working files: {error.strerror or error}") from None
-    command = [str(pagefind_executable()), "--site", str(documents), "--output-path", str(index),
+    command = [str(pagefind_executable()), "--site", str(source), "--output-path", str(index),
                "--force-language", language, "--silent"]
     try:
         finished = subprocess.run(command, capture_output=True, text=True, timeout=3600)
@@ -192,20 +218,31 @@ def filter_vocabulary(site: Site, translator: Translator) -> dict[str, list[str]
     }
 
 
-def offline_data_script(records: list[SearchRecord], vocabulary: dict[str, list[str]]) -> bytes:
-    """The data of the file:// search, as a classic script.
-
-    Filter values are stored once and referenced by position, and only each
-    project's latest progress is carried, so a city's data stays small
-    enough for a phone.
-    """
+def offline_rows(records: list[SearchRecord], vocabulary: dict[str, list[str]]) -> list[str]:
+    """Each project of the file:// search as compact JSON. Filter values are stored once
+    and referenced by position, and only the latest progress is carried, so a city's
+    data stays small enough for a phone."""
     index = {kind: {value: i for i, value in enumerate(values)} for kind, values in vocabulary.items()}
-    projects = [[record.url, record.title, index["units"][record.unit], index["groups"][record.group],
-                 index["statuses"][record.status], index["rounds"][record.latest_round],
-                 [index["rounds"][r] for r in record.rounds], record.latest_text]
-                for record in records]
-    payload = json.dumps({**vocabulary, "projects": projects}, ensure_ascii=False, separators=(",", ":"))
-    return _script("BULLETIN_SEARCH_DATA", payload)
+    return [json.dumps([record.url, record.title, index["units"][record.unit], index["groups"][record.group],
+                        index["statuses"][record.status], index["rounds"][record.latest_round],
+                        [index["rounds"][r] for r in record.rounds], record.latest_text],
+                       ensure_ascii=False, separators=(",", ":"))
+            for record in records]
+
+
+def offline_data_script(rows: Iterable[bytes], vocabulary: dict[str, list[str]]) -> Iterator[bytes]:
+    """The data of the file:// search, as a classic script, from the units' rows (each
+    unit's rows joined with commas, UTF-8)."""
+    head = json.dumps(vocabulary, ensure_ascii=False, separators=(",", ":"))
+    yield _script_safe(f"window.BULLETIN_SEARCH_DATA = {head[:-1]}{',' if vocabulary else ''}\"projects\":[")
+    first = True
+    for row in rows:
+        if row:
+            if not first:
+                yield b","
+            yield _script_safe_bytes(row)
+            first = False
+    yield b"]};\n"
 
 
 def t2s_script() -> bytes:
@@ -213,14 +250,24 @@ def t2s_script() -> bytes:
 
 
 def _script(name: str, payload: str) -> bytes:
+    return _script_safe(f"window.{name} = {payload};\n")
+
+
+def _script_safe(text: str) -> bytes:
     # JSON is valid JavaScript; escaping '<' keeps "</script>" and "<!--" in content inert
-    payload = payload.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"window.{name} = {payload};\n".encode("utf-8")
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
 
 
-def search_scripts(records: list[SearchRecord], vocabulary: dict[str, list[str]]) -> dict[str, bytes]:
-    """The classic scripts of the search page, by output path."""
+def _script_safe_bytes(data: bytes) -> bytes:
+    """_script_safe on UTF-8 text already encoded (whole characters: a unit's rows)."""
+    return (data.replace(b"<", b"\\u003c").replace("\u2028".encode("utf-8"), b"\\u2028")
+            .replace("\u2029".encode("utf-8"), b"\\u2029"))
+
+
+def search_scripts(rows: list[str], vocabulary: dict[str, list[str]]) -> dict[str, bytes]:
+    """The classic scripts of the search page, by output path (in memory)."""
     return {
-        f"{SEARCH_FOLDER}/offline-data.js": offline_data_script(records, vocabulary),
+        f"{SEARCH_FOLDER}/offline-data.js": b"".join(offline_data_script((r.encode("utf-8") for r in rows),
+                                                                          vocabulary)),
         f"{SEARCH_FOLDER}/t2s.js": t2s_script(),
     }

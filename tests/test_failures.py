@@ -3,7 +3,7 @@ left behind.
 
 Each scenario builds a good site first and takes a snapshot of its output (path -> SHA-256), causes the
 failure, checks the snapshot did not change, then runs a successful build and checks that no hidden folder
-of the build (`.<out>.staging`, `.<out>.scratch`, `.<out>.previous`) is left beside the output:
+of the build (`.<out>.staging`, `.<out>.scratch`, `.<out>.previous`; the cache `.<out>.cache` stays) is left beside the output:
 
 - bad content; a broken template (syntax, and an error while rendering);
 - the search indexer failing (Pagefind exits 1);
@@ -46,9 +46,10 @@ def snapshot(out: Path) -> dict[str, str]:
 
 
 def assert_clean(out: Path) -> None:
-    """Only the output folder itself in its parent folder: no hidden folder of a build."""
-    assert sorted(p.name for p in out.parent.iterdir()) == [out.name], \
-        f"left beside the output: {sorted(p.name for p in out.parent.iterdir())}"
+    """Only the output folder and its build cache in its parent folder: no other hidden
+    folder of a build."""
+    names = sorted(p.name for p in out.parent.iterdir())
+    assert names in ([out.name], sorted([out.name, f".{out.name}.cache"])), f"left beside the output: {names}"
 
 
 def assert_clean_failure(result: subprocess.CompletedProcess, *expected: str) -> None:
@@ -127,7 +128,7 @@ def test_the_search_indexer_failing_keeps_the_previous_site(good, tmp_path, monk
     site, out, before = good
     monkeypatch.setattr(bulletin.search, "pagefind_executable", lambda: failing_tool(tmp_path))
     with pytest.raises(SearchProblem, match="Pagefind failed: Error: the index could not be written"):
-        build_site(site, out, with_search=True)
+        build_site(site, out, with_search=True, full=True)
     assert snapshot(out) == before
     assert_clean(out)
     monkeypatch.undo()
@@ -138,17 +139,18 @@ def test_the_search_indexer_failing_keeps_the_previous_site(good, tmp_path, monk
 # --- a full disk ------------------------------------------------------------------------------------------------
 
 def failing_writes(monkeypatch, after: int) -> list[str]:
-    """Make StagedOutput.write fail with ENOSPC once `after` files were written; returns the files written."""
-    original = StagedOutput.write
+    """Make every write of an output file (bulletin.output.write_file, which pages, data and index files go
+    through) fail with ENOSPC once `after` files were written; returns the files written."""
+    original = bulletin.output.write_file
     written: list[str] = []
 
-    def write(self, relative, data):
+    def write(root, relative, data):
         if len(written) >= after:
             raise OSError(errno.ENOSPC, "No space left on device")
         written.append(relative)
-        return original(self, relative, data)
+        return original(root, relative, data)
 
-    monkeypatch.setattr(StagedOutput, "write", write)
+    monkeypatch.setattr(bulletin.output, "write_file", write)
     return written
 
 
@@ -158,7 +160,7 @@ def test_a_full_disk_keeps_the_previous_site(good, monkeypatch, after):
     assert len(before) > 40
     written = failing_writes(monkeypatch, after)
     with pytest.raises((OSError, OutputProblem)) as raised:
-        build_site(site, out, with_search=True)
+        build_site(site, out, with_search=True, full=True)
     assert len(written) == after
     assert isinstance(raised.value, OutputProblem) or raised.value.errno == errno.ENOSPC
     assert snapshot(out) == before
@@ -192,7 +194,7 @@ def test_a_full_disk_is_reported_clearly_by_the_cli(good, after):
     """What staff see: one line naming the problem, the summary, exit 1; never a traceback."""
     site, out, before = good
     script = FULL_DISK_CLI.format(root=str(ROOT), after=after, build=str(ROOT / "build.py"))
-    result = subprocess.run([sys.executable, "-c", script, "build", "--site", str(site), "--out", str(out)],
+    result = subprocess.run([sys.executable, "-c", script, "build", "--site", str(site), "--out", str(out), "--full"],
                             capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert snapshot(out) == before  # the site survives whatever the message
     assert_clean(out)
@@ -212,7 +214,7 @@ def test_a_write_refused_by_the_system_is_reported_clearly(good):
     sizes = [(out / p).stat().st_size for p in before if not p.startswith("pagefind/")]
     assert max(sizes) > limit > min(sizes)  # so the build writes some files, then hits the limit
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--site", str(site),
-                             "--out", str(out), "--no-search"], capture_output=True, text=True, timeout=300,
+                             "--out", str(out), "--no-search", "--full"], capture_output=True, text=True, timeout=300,
                             cwd=ROOT, preexec_fn=limit_file_size)
     assert snapshot(out) == before
     assert_clean(out)
@@ -231,7 +233,11 @@ def test_an_interruption_between_the_two_renames_loses_nothing(good, monkeypatch
     calls = []
     real_replace = os.replace
 
+    swap_names = {out.name, f".{out.name}.previous", f".{out.name}.staging"}
+
     def replace(source, target):
+        if Path(source).name not in swap_names and Path(target).name not in swap_names:
+            return real_replace(source, target)  # the build's other files (cache, working files)
         calls.append((Path(source).name, Path(target).name))
         if len(calls) == 2:
             raise KeyboardInterrupt
@@ -239,7 +245,7 @@ def test_an_interruption_between_the_two_renames_loses_nothing(good, monkeypatch
 
     monkeypatch.setattr(bulletin.output.os, "replace", replace)
     with pytest.raises(KeyboardInterrupt):
-        build_site(site, out, with_search=False)
+        build_site(site, out, with_search=False, full=True)
     monkeypatch.undo()
     assert calls == [(out.name, f".{out.name}.previous"), (f".{out.name}.staging", out.name)]
     previous = out.parent / f".{out.name}.previous"
@@ -262,7 +268,8 @@ def test_the_output_folder_exists_at_every_moment_of_the_swap(good, monkeypatch)
 
     def replace(source, target):
         real_replace(source, target)
-        observe(f"rename {Path(source).name} -> {Path(target).name}")
+        if out.parent in (Path(source).parent, Path(target).parent):  # not the cache's or scratch files
+            observe(f"rename {Path(source).name} -> {Path(target).name}")
 
     def exchange(first, second):
         exchanged = real_exchange(first, second)

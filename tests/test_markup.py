@@ -2,6 +2,11 @@
 
 import pytest
 
+import nh3
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bulletin import markup
 from bulletin.markup import plain_text, render_markdown
 
 
@@ -49,3 +54,34 @@ def test_line_breaks_are_kept():
 
 def test_plain_text_strips_formatting():
     assert plain_text("**已完成** <b>x</b>") == "已完成 <b>x</b>"
+
+
+# --- the shortcut for plain one-line text ----------------------------------------------------------------------
+
+def _slow(text: str) -> str:
+    """What Markdown and the sanitizer make of the text, the shortcut bypassed."""
+    markup._converter.reset()
+    html = markup._converter.convert(text)
+    return nh3.clean(html, tags=markup._ALLOWED_TAGS, attributes=markup._ALLOWED_ATTRIBUTES,
+                     url_schemes=markup._URL_SCHEMES, link_rel="noopener noreferrer nofollow")
+
+
+TRICKY = ["经实地走访，资金19000元。\n", "2.5万元", "1. 第一", "1) 第一", "1.", "- 一", "+ 一", "= 一", "# 标题",
+          "> 引用", "a*b*", "a_b_", "`x`", "[a](b)", "![a](b)", "<b>", "a&amp;b", "a  ", " a", "\ta", "a\nb",
+          "a\n\nb", "***", "---", "___", "a|b", "~~a~~", "\u3000全角空格开头", "结尾全角空格\u3000", "a\u00a0b",
+          "引号\"和'撇号", "http://example.com", "www.example.com", "a:b", "（1）括号", "①②", "100%", "a#b",
+          "\\转义", "x\u2028y", "", "\n", "5000", "19.5米"]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_the_plain_line_shortcut_agrees_with_markdown(text):
+    assert str(markup.render_markdown.__wrapped__(text)) == _slow(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("路灯社区改造资金元，。；：、（）“”0123456789abcXYZ .,:;()'\"%/#=+-*_`[]!<>&|~\\\t\n\u3000\u00a0")),
+               max_size=40))
+def test_the_plain_line_shortcut_agrees_with_markdown_on_any_text(text):
+    assert str(markup.render_markdown.__wrapped__(text)) == _slow(text)
+    assert markup.plain_text.__wrapped__(text) == nh3.clean(_slow(text), tags=set()).replace("&amp;", "&").replace(
+        "&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'")

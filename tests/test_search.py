@@ -7,8 +7,8 @@ import json
 from bulletin.builder import load_site
 from bulletin.i18n import load_translator
 from bulletin.builder import BUNDLED_TEMPLATES
-from bulletin.search import (filter_vocabulary, index_document, offline_data_script, search_records, search_tokens,
-                             t2s_script, to_simplified)
+from bulletin.search import (filter_vocabulary, index_body, index_document, offline_data_script, offline_rows,
+                             search_records, search_tokens, t2s_script, to_simplified)
 from conftest import write_site
 
 
@@ -53,12 +53,12 @@ def test_tokens_are_prefix_free_character_pairs_of_the_folded_text():
 def test_index_document_escapes_and_carries_filters(minimal_site):
     _, _, records = records_for(minimal_site)
     record = records[0]
-    document = index_document(record, "zh")
+    document = index_document(index_body(record), "zh")
     assert 'data-pagefind-filter="unit:甲单位"' in document
     assert 'data-pagefind-filter="round:第一轮"' in document and 'data-pagefind-filter="round:第二轮"' in document
     assert 'data-pagefind-meta="text:' in document
     hostile = record.__class__(**{**record.__dict__, "title": '"><script>x</script>', "text": "<b>&"})
-    document = index_document(hostile, "zh")
+    document = index_document(index_body(hostile), "zh")
     assert "<script>" not in document and "<b>" not in document
 
 
@@ -71,7 +71,9 @@ def test_offline_data_is_a_classic_script_that_cannot_break_out(minimal_site):
             progress: "<!-- \\u2028 x"
         """})
     site, translator, records = records_for(minimal_site)
-    script = offline_data_script(records, filter_vocabulary(site, translator)).decode("utf-8")
+    vocabulary = filter_vocabulary(site, translator)
+    rows = [row.encode("utf-8") for row in offline_rows(records, vocabulary)]
+    script = b"".join(offline_data_script(rows, vocabulary)).decode("utf-8")
     assert script.startswith("window.BULLETIN_SEARCH_DATA = {") and script.endswith("};\n")
     assert "<" not in script and "\u2028" not in script
     data = json.loads(script[len("window.BULLETIN_SEARCH_DATA = "):-2])

@@ -1,0 +1,247 @@
+"""What the last build of an output folder computed, and what each part depended on.
+
+It is kept beside the output, in the hidden folder `.<output name>.cache`, and lets
+the next build skip every unit whose inputs are unchanged and write only the files
+whose bytes differ. Nothing in it is trusted unchecked:
+
+- the state file carries a checksum and names the site and output folders it
+  belongs to, and is read only by the same format version;
+- a unit's parts are stored under a key computed from everything they were made
+  from (the unit's files, the site's settings, templates, registry and ledger, and
+  the generator's own code), and each section is checked against its digest;
+- the output folder must still hold exactly the files the state lists, each with
+  the size, modification time and inode recorded when it was written.
+
+Whatever fails a check is ignored and that part is computed again; a state that
+fails means a full build. Deleting the folder is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+FORMAT = "bulletin-build-cache/1"
+STATE_FILE = "state.json"
+PARTS_FOLDER = "parts"
+_PARTS_MAGIC = b"bulletin-parts/1\n"
+
+GENERATOR_PACKAGES = ("Jinja2", "MarkupSafe", "Markdown", "PyYAML", "nh3", "pagefind-bin-extended")
+
+
+def cache_folder(out_dir: Path) -> Path:
+    return out_dir.parent / f".{out_dir.name}.cache"
+
+
+def digest(*parts: str | bytes) -> str:
+    """SHA-256 of several values, each length-prefixed so that no two lists collide."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "big"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def generator_fingerprint() -> str:
+    """The generator's own code and data, its dependencies' versions and Python's:
+    a new version of any of them may render the same content differently."""
+    package = Path(__file__).resolve().parent
+    parts: list[str | bytes] = [sys.version]
+    for name in GENERATOR_PACKAGES:
+        try:
+            parts.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name} missing")
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            parts += [path.relative_to(package).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+def folder_fingerprint(folders: list[Path]) -> str:
+    """Every file under the folders, by path and content (templates, translations)."""
+    parts: list[str | bytes] = []
+    for folder in folders:
+        parts.append(str(folder))
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+@dataclass
+class BuildState:
+    """What a successful build wrote and from what. `files` maps every output path to
+    [sha256, size, mtime_ns, inode]; `inputs` maps an assembled output (a site-wide
+    page, an open data file, a search shard) to the digest of what it was made from."""
+
+    site: str
+    out: str
+    settings: str  # digest of everything every page depends on
+    with_search: bool
+    files: dict[str, list] = field(default_factory=dict)
+    units: dict[str, dict] = field(default_factory=dict)  # unit id -> key, pages, parts, summary
+    inputs: dict[str, str] = field(default_factory=dict)
+    shards: dict[str, list[str]] = field(default_factory=dict)  # shard folder -> its files
+
+
+def read_state(out_dir: Path, site_dir: Path) -> BuildState | None:
+    """The state of the last build of out_dir from site_dir, or None if there is none
+    that can be trusted."""
+    path = cache_folder(out_dir) / STATE_FILE
+    try:
+        raw = path.read_bytes()
+        header, _, body = raw.partition(b"\n")
+        envelope = json.loads(header)
+        if envelope.get("format") != FORMAT or envelope.get("sha256") != hashlib.sha256(body).hexdigest():
+            return None
+        data = json.loads(body)
+        state = BuildState(**data)
+    except (OSError, ValueError, TypeError, UnicodeDecodeError):
+        return None
+    if state.site != str(site_dir.resolve()) or state.out != str(out_dir.resolve()):
+        return None  # another site's cache, or one copied from elsewhere
+    return state
+
+
+def write_state(out_dir: Path, state: BuildState) -> None:
+    folder = cache_folder(out_dir)
+    folder.mkdir(exist_ok=True)
+    body = json.dumps(state.__dict__, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    header = json.dumps({"format": FORMAT, "sha256": hashlib.sha256(body).hexdigest()}).encode("utf-8")
+    temporary = folder / f".{STATE_FILE}.tmp"
+    temporary.write_bytes(header + b"\n" + body)
+    os.replace(temporary, folder / STATE_FILE)
+
+
+def forget_state(out_dir: Path) -> None:
+    """Before the output changes: a build that dies midway must not leave a state that
+    describes the output as it was."""
+    try:
+        (cache_folder(out_dir) / STATE_FILE).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def output_matches(out_dir: Path, files: dict[str, list]) -> bool:
+    """True when the output folder holds exactly the recorded files, each unchanged
+    since it was written (same size, modification time and inode)."""
+    seen = 0
+    stack = [(out_dir, "")]
+    try:
+        while stack:
+            folder, prefix = stack.pop()
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    relative = prefix + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((Path(entry.path), relative + "/"))
+                        continue
+                    recorded = files.get(relative)
+                    if recorded is None or not entry.is_file(follow_symlinks=False):
+                        return False
+                    status = entry.stat(follow_symlinks=False)
+                    if [status.st_size, status.st_mtime_ns, status.st_ino] != recorded[1:]:
+                        return False
+                    seen += 1
+    except OSError:
+        return False
+    return seen == len(files)
+
+
+def file_record(sha256: str, status: os.stat_result) -> list:
+    return [sha256, status.st_size, status.st_mtime_ns, status.st_ino]
+
+
+# A unit's parts: named text sections (its rows of each open data file, its search
+# records), stored in one file per unit key so that assembling a site-wide file reads
+# only the sections it needs.
+
+def parts_folder(out_dir: Path) -> Path:
+    return cache_folder(out_dir) / PARTS_FOLDER
+
+
+def write_parts(folder: Path, key: str, sections: dict[str, str]) -> dict[str, str]:
+    """Store the sections in folder; return the digest of each."""
+    blobs = {name: text.encode("utf-8") for name, text in sections.items()}
+    index, offset = {}, 0
+    for name, blob in blobs.items():
+        index[name] = [offset, len(blob), hashlib.sha256(blob).hexdigest()]
+        offset += len(blob)
+    header = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    path = folder / f"{key}.parts"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(_PARTS_MAGIC + len(header).to_bytes(8, "big") + header)
+        for blob in blobs.values():
+            handle.write(blob)
+    os.replace(temporary, path)
+    return {name: entry[2] for name, entry in index.items()}
+
+
+class PartsReader:
+    """Sections of stored parts, each checked against its digest; None when missing or
+    damaged. The folders are searched in order (this build's new parts, then the cache's)."""
+
+    def __init__(self, folders: list[Path]):
+        self.folders = folders
+
+    def read(self, key: str, names: list[str]) -> dict[str, bytes] | None:
+        """The sections as stored (UTF-8 text); a section the unit has none of is empty."""
+        for folder in self.folders:
+            if (folder / f"{key}.parts").is_file():
+                return self._read(folder / f"{key}.parts", names)
+        return None
+
+    def _read(self, path: Path, names: list[str]) -> dict[str, bytes] | None:
+        try:
+            with open(path, "rb") as handle:
+                if handle.read(len(_PARTS_MAGIC)) != _PARTS_MAGIC:
+                    return None
+                size = int.from_bytes(handle.read(8), "big")
+                if size > 64 * 1024 * 1024:
+                    return None
+                index = json.loads(handle.read(size))
+                start = handle.tell()
+                found = {}
+                for name in names:
+                    if name not in index:
+                        found[name] = b""  # e.g. a round the unit has no list in
+                        continue
+                    offset, length, sha256 = index[name]
+                    handle.seek(start + offset)
+                    blob = handle.read(length)
+                    if hashlib.sha256(blob).hexdigest() != sha256:
+                        return None
+                    found[name] = blob
+                return found
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+
+def keep_parts(new: Path, out_dir: Path, keys: set[str]) -> None:
+    """After a successful build: its new parts into the cache, parts no longer used out."""
+    folder = parts_folder(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    if new.is_dir():
+        for path in new.iterdir():
+            os.replace(path, folder / path.name)
+    for path in folder.iterdir():
+        if path.name.removesuffix(".parts") not in keys:
+            try:
+                path.unlink()
+            except OSError:
+                pass
