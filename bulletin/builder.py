@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .cache import (BuildState, PartsReader, digest, file_digest, file_record, folder_fingerprint, forget_state,
+from .cache import (BuildState, DamagedCache, PartsReader, cache_folder, clear_cache, digest, file_digest, file_record, folder_fingerprint, forget_state,
                     generator_fingerprint, keep_parts, output_matches, parts_folder, read_state, write_state)
 from .config import SiteConfig, load_site_config
 from .content import Content, SourceFile, load_content, scan_content
@@ -127,6 +127,20 @@ def build_site(site_dir: Path, out_dir: Path, with_search: bool = True, until_ro
     progress = progress or Progress.quiet()
     check_output_folder(out_dir, site_dir)
     recover_interrupted_swap(out_dir)  # even when this build fails, the last good site is back in place
+    if full or not cache_folder(out_dir).is_dir() or cache_folder(out_dir).is_symlink():
+        clear_cache(out_dir)
+    try:
+        report = _build(site_dir, out_dir, with_search, until_round, progress, jobs, full)
+    except DamagedCache:
+        clear_cache(out_dir)  # a part stored by an earlier build no longer passes its check
+        report = _build(site_dir, out_dir, with_search, until_round, progress, jobs, True)
+    finally:
+        progress.done()
+    return replace(report, seconds=time.perf_counter() - started)
+
+
+def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | None, progress: Progress,
+           jobs: int | None, full: bool) -> BuildReport:
 
     progress.stage("reading")
     config, site_document = load_site_config(site_dir)
@@ -161,11 +175,13 @@ def build_site(site_dir: Path, out_dir: Path, with_search: bool = True, until_ro
         new_parts = output.scratch / "parts"
         reader = PartsReader([new_parts, parts_folder(out_dir)])
         context = BuildContext(site_dir, output.staging, new_parts, config, translator, renderer, ledger,
-                               filter_vocabulary(registry, translator), check_only=bool(problems))
+                               filter_vocabulary(registry, translator), check_only=bool(problems),
+                               with_search=with_search)
         todo, kept = [], {}
         for unit_id, unit in unit_entries.items():
             before = previous.units.get(unit_id) if previous else None
-            if before and before["key"] == keys[unit_id] and reader.read(keys[unit_id], []) is not None:
+            if (before and before["key"] == keys[unit_id] and reader.read(keys[unit_id], []) is not None
+                    and (not with_search or "documents" in before["parts"])):
                 kept[unit_id] = before
             else:
                 pages = {path: previous.files[path] for path in before["pages"]} if before else None
@@ -222,7 +238,7 @@ def build_site(site_dir: Path, out_dir: Path, with_search: bool = True, until_ro
         if with_search:
             language = pagefind_language(config, any(s["summary"]["cjk"] for s in units_state.values()))
             _index_shards(writer, reader, units_state, order, shard_total, language, settings, previous,
-                          inputs, shards, output.scratch, _worker_count(jobs, todo), progress)
+                          inputs, shards, output.scratch, jobs or os.cpu_count() or 1, progress)
 
         if previous is not None:
             for path in previous.files:
@@ -239,7 +255,6 @@ def build_site(site_dir: Path, out_dir: Path, with_search: bool = True, until_ro
                 write_state(out_dir, state)
             except OSError:
                 forget_state(out_dir)  # the site is built; only the next build's head start is lost
-    progress.done()
 
     html_pages = sum(1 for path in records if path.endswith(".html") and not path.startswith(("pagefind/",
                                                                                                 ASSET_FOLDER + "/")))
@@ -250,7 +265,7 @@ def build_site(site_dir: Path, out_dir: Path, with_search: bool = True, until_ro
         entries=sum(state["summary"]["entries"] for state in units_state.values()),
         pages=html_pages,
         files=len(records),
-        seconds=time.perf_counter() - started,
+        seconds=0.0,
         written=len(set(output.staged)),
         deleted=len(output.deleted),
         units_built=len(outcomes),
@@ -406,7 +421,7 @@ def _read_sections(reader: PartsReader, wanted: list[tuple[str, list[str]]]) -> 
             continue
         found = reader.read(key, sections)
         if found is None:
-            raise OutputProblem(f"the build cache changed during the build ({key[:12]}); build again")
+            raise DamagedCache(key)
         for section in sections:
             yield found[section]
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -131,8 +132,21 @@ def forget_state(out_dir: Path) -> None:
     describes the output as it was."""
     try:
         (cache_folder(out_dir) / STATE_FILE).unlink()
-    except FileNotFoundError:
+    except OSError:
         pass
+
+
+def clear_cache(out_dir: Path) -> None:
+    """Remove the cache, or whatever took its name (a file, a link): the next build is full."""
+    folder = cache_folder(out_dir)
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        folder.unlink()
+    elif folder.is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class DamagedCache(Exception):
+    """A stored part failed its check while it was being read."""
 
 
 def output_matches(out_dir: Path, files: dict[str, list]) -> bool:

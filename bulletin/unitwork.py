@@ -67,6 +67,7 @@ class BuildContext:
     ledger: tuple[PublishedRound, ...]
     vocabulary: dict[str, list[str]]
     check_only: bool = False  # the site already has problems: check each unit's files, build nothing
+    with_search: bool = True  # store the documents of the search index among the unit's parts
 
 
 _context: BuildContext | None = None
@@ -139,8 +140,9 @@ def unit_sections(site, unit: Unit, context: BuildContext) -> dict[str, str]:
     sections.update({f"csv:{round_id}": text for round_id, text in data.round_csv.items()})
     sections["histories"] = data.histories
     sections["offline"] = ",".join(offline_rows(records, context.vocabulary))
-    sections["documents"] = json.dumps([[record.url, index_body(record)] for record in records],
-                                       ensure_ascii=False, separators=(",", ":"))
+    if context.with_search:  # the index's documents are the costliest part: only when they are used
+        sections["documents"] = json.dumps([[record.url, index_body(record)] for record in records],
+                                           ensure_ascii=False, separators=(",", ":"))
     return sections
 
 
