@@ -215,15 +215,15 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
         shards: dict[str, list[str]] = {}
         progress.stage("site pages")
         projects = sum(state["summary"]["projects"] for state in units_state.values())
-        shard_total = shard_count(projects, config.search_shard_size)
-        merged = tuple(shard_folder(i) for i in range(1, shard_total)) if with_search else ()
+        order = [unit.id for unit in registry.units]
+        shard_plan = _shard_plan(units_state, order, shard_count(projects, config.search_shard_size))
+        merged = tuple(folder for folder, _ in shard_plan[1:]) if with_search else ()
         for page in plan_site_pages(site, merged_indexes=merged):
             writer.emit(page.path, renderer.render(page, site).encode("utf-8"))
         for name, source in merged_files(search_folders(site_dir, BUNDLED_STATIC, "static")).items():
             writer.emit(f"{ASSET_FOLDER}/{name}", source.read_bytes())
 
         progress.stage("open data")
-        order = [unit.id for unit in registry.units]
         assembled = _assembled_files(config, site, context.vocabulary)
         for path, (sections, assemble) in assembled.items():
             section_digests = [f"{unit_id}:{units_state[unit_id]['parts'].get(section, '')}"
@@ -237,7 +237,7 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
 
         if with_search:
             language = pagefind_language(config, any(s["summary"]["cjk"] for s in units_state.values()))
-            _index_shards(writer, reader, units_state, order, shard_total, language, settings, previous,
+            _index_shards(writer, reader, units_state, shard_plan, language, settings, previous,
                           inputs, shards, output.scratch, jobs or os.cpu_count() or 1, progress)
 
         if previous is not None:
@@ -426,19 +426,24 @@ def _read_sections(reader: PartsReader, wanted: list[tuple[str, list[str]]]) -> 
             yield found[section]
 
 
-def _index_shards(writer: _Writer, reader: PartsReader, units_state: dict[str, dict], order: list[str],
-                  shard_total: int, language: str, settings: str, previous: BuildState | None,
-                  inputs: dict[str, str], shards: dict[str, list[str]], scratch: Path, workers: int,
-                  progress: Progress) -> None:
-    """Index each shard whose units changed; keep the others' files as they are."""
+def _shard_plan(units_state: dict[str, dict], order: list[str], shard_total: int) -> list[tuple[str, list[str]]]:
+    """The search index shards that have projects, each with its folder and units. Pagefind
+    cannot index nothing, so an empty shard (fewer units than shards) has no folder."""
     members: dict[int, list[str]] = {}
     for unit_id in order:
-        members.setdefault(shard_of(unit_id, shard_total), []).append(unit_id)
+        if units_state[unit_id]["summary"]["projects"]:
+            members.setdefault(shard_of(unit_id, shard_total), []).append(unit_id)
+    return [(shard_folder(rank), members[shard]) for rank, shard in enumerate(sorted(members))]
+
+
+def _index_shards(writer: _Writer, reader: PartsReader, units_state: dict[str, dict],
+                  shard_plan: list[tuple[str, list[str]]], language: str, settings: str,
+                  previous: BuildState | None, inputs: dict[str, str], shards: dict[str, list[str]], scratch: Path,
+                  workers: int, progress: Progress) -> None:
+    """Index each shard whose units changed; keep the others' files as they are."""
     dirty = []
-    for shard in range(shard_total):
-        folder = shard_folder(shard)
-        unit_ids = members.get(shard, [])
-        inputs[folder] = digest(settings, language, str(shard_total), folder,
+    for shard, (folder, unit_ids) in enumerate(shard_plan):
+        inputs[folder] = digest(settings, language, folder,
                                 *[f"{u}:{units_state[u]['parts'].get('documents', '')}" for u in unit_ids])
         if (previous is not None and previous.inputs.get(folder) == inputs[folder] and folder in previous.shards
                 and all(path in previous.files for path in previous.shards[folder])):

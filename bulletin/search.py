@@ -112,15 +112,17 @@ def search_tokens(text: str) -> list[str]:
     - a pair is "a" and two five-digit code points (开发 -> a2432021457), and the
       last character of a run pairs with 00000; every pair has the same length, and
       a one-character query (a24320) matches every pair it begins;
-    - a Latin or digit run is "c", the run and "_" (5000 -> c5000_), so 50000 does
-      not fall back to 5000, while a query c500 still finds c5000_.
+    - a Latin or digit run is "c", the run and "zz", with each "z" of the run written
+      "zy" (5000 -> c5000zz, lazy -> clazyyzz): "zz" occurs only at a token's end, so
+      no token begins another, and a query c500 (no ending) still finds c5000zz. (An
+      ending of punctuation would not do: Pagefind drops it, and c50_ would be c50.)
     static/search.js cuts queries the same way; keep the two in step."""
     folded = to_simplified(text).lower()
     tokens: list[str] = []
     for run in _CJK_RUN.findall(folded):
         codes = [f"{ord(character):05d}" for character in run] + ["00000"]
         tokens += [f"a{codes[i]}{codes[i + 1]}" for i in range(len(codes) - 1)]
-    tokens += [f"c{run}_" for run in _LATIN_RUN.findall(folded)]
+    tokens += [f"c{run.replace('z', 'zy')}zz" for run in _LATIN_RUN.findall(folded)]
     return list(dict.fromkeys(tokens))
 
 

@@ -199,9 +199,14 @@
 
   /* ---------- Pagefind backend ---------- */
 
-  function PagefindBackend(pagefind) {
+  // The filter each shard's records carry (Pagefind's mergeFilter), its value the
+  // shard's number: "0" for the index search-pagefind.js imports.
+  var SHARD_FILTER = "bulletin-shard";
+
+  function PagefindBackend(pagefind, shards) {
     this.mode = "pagefind";
     this.pagefind = pagefind;
+    this.shards = shards;  // how many indexes were merged into one (1: a single index)
     this.known = {};
   }
 
@@ -229,33 +234,53 @@
       if (runs[r].length === 1) { add("a" + code(runs[r])); }
       for (var i = 0; i + 1 < runs[r].length; i++) { add("a" + code(runs[r].charAt(i)) + code(runs[r].charAt(i + 1))); }
     }
-    // Latin and digit runs as prefixes: "c500" finds "c5000_".
+    // Latin and digit runs as prefixes, each "z" written "zy": "c500" finds "c5000zz".
     var latin = folded.match(LATIN_RUN) || [];
-    for (var l = 0; l < latin.length; l++) { add("c" + latin[l]); }
+    for (var l = 0; l < latin.length; l++) { add("c" + latin[l].replace(/z/g, "zy")); }
     return tokens;
   }
 
-  PagefindBackend.prototype.allWordsIndexed = function (words) {
-    // Pagefind quietly ignores a word that is nowhere in the index, so "开发区"
+  PagefindBackend.prototype.shardsHolding = function (word) {
+    // The shards whose index holds the word, as a map from shard number to true.
+    var self = this;
+    if (Object.prototype.hasOwnProperty.call(self.known, word)) { return Promise.resolve(self.known[word]); }
+    return self.pagefind.search(word).then(function (response) {
+      var holding = {};
+      if (response && response.results.length) {
+        if (self.shards === 1) {
+          holding["0"] = true;
+        } else {
+          var counts = (response.filters && response.filters[SHARD_FILTER]) || {};
+          for (var shard in counts) {
+            if (Object.prototype.hasOwnProperty.call(counts, shard) && counts[shard] > 0) { holding[shard] = true; }
+          }
+        }
+      }
+      self.known[word] = holding;
+      return holding;
+    });
+  };
+
+  PagefindBackend.prototype.shardsWithEveryWord = function (words) {
+    // Pagefind quietly ignores a word that is nowhere in an index, so "开发区"
     // would list everything containing "区". Citizens expect every word to
     // count, as in the offline search: if one word is unknown, nothing matches.
+    // A merged index is searched shard by shard, each ignoring the words it lacks:
+    // so only the shards that hold every word are searched (none: nothing matches).
+    // Answers null when every shard may be searched, else the list of shards.
     var self = this;
     var checks = [];
-    for (var w = 0; w < words.length; w++) {
-      (function (word) {
-        if (Object.prototype.hasOwnProperty.call(self.known, word)) {
-          checks.push(Promise.resolve(self.known[word]));
-        } else {
-          checks.push(self.pagefind.search(word).then(function (response) {
-            self.known[word] = !!(response && response.results.length);
-            return self.known[word];
-          }));
-        }
-      })(words[w]);
-    }
+    for (var w = 0; w < words.length; w++) { checks.push(self.shardsHolding(words[w])); }
     return Promise.all(checks).then(function (found) {
-      for (var f = 0; f < found.length; f++) { if (!found[f]) { return false; } }
-      return true;
+      var shards = [];
+      for (var s = 0; s < self.shards; s++) {
+        var everyWord = true;
+        for (var f = 0; f < found.length; f++) {
+          if (!Object.prototype.hasOwnProperty.call(found[f], String(s))) { everyWord = false; }
+        }
+        if (everyWord) { shards.push(String(s)); }
+      }
+      return shards.length === self.shards ? null : shards;
     });
   };
 
@@ -267,9 +292,10 @@
     var tokens = searchTokens(query);
     var typed = terms(query);
     var pagefind = this.pagefind;
-    var check = tokens.length ? this.allWordsIndexed(tokens) : Promise.resolve(!query);
-    check.then(function (ok) {
-      if (!ok) { done([], {}); return null; }
+    var check = tokens.length ? this.shardsWithEveryWord(tokens) : Promise.resolve(query ? [] : null);
+    check.then(function (shards) {
+      if (shards && !shards.length) { done([], {}); return null; }
+      if (shards) { chosen[SHARD_FILTER] = { any: shards }; }
       return pagefind.search(tokens.length ? tokens.join(" ") : null, { filters: chosen }).then(function (response) {
         if (!response) { done([], {}); return; }
         var results = [];
@@ -289,12 +315,56 @@
           // project's text (a meta value, plain text) exactly as in the offline search.
           var text = data.meta.text || "";
           callback({
-            url: data.url.replace(/^\/+/, ""), title: data.meta.title, unit: data.meta.unit,
+            url: pageLink(data.url), title: data.meta.title, unit: data.meta.unit,
             status: data.meta.status, round: data.meta.round, excerpt: offlineExcerpt(text, fold(text), words)
           });
         }, fail);
       }
     };
+  }
+
+  function absolute(url) {
+    // Resolved as a link on this page would be (an <a> does it in every browser).
+    var anchor = document.createElement("a");
+    anchor.href = url;
+    return anchor.href;
+  }
+
+  // The folder of this page, which is the site's root: result URLs are made relative to it.
+  var pageFolder = absolute("./");
+
+  function pageLink(url) {
+    // Pagefind gives a result's URL from the site's root ("/projects/u/p.html", or
+    // "/sub/projects/u/p.html" when the site is served under /sub/); the link must be
+    // relative to this page, so the site works under any sub-path.
+    var full = absolute(url);
+    return full.indexOf(pageFolder) === 0 ? full.slice(pageFolder.length) : full;
+  }
+
+  function mergeShards(pagefind, folders) {
+    // A large site's index is built in shards; shard 0 is the index search-pagefind.js
+    // imports, the others are merged into it, one after the other, before anything is
+    // searched. Their results, counts and filter counts then come back as one index's.
+    // Each shard's records carry SHARD_FILTER with its number (see shardsWithEveryWord).
+    // Pagefind loads a merged index inside its web worker, where a relative path would be
+    // resolved against the worker's own script: each folder is resolved against this page
+    // and, as Pagefind does for its primary index, written from the site's origin
+    // ("/pagefind/shard-1/"), so the URLs of its results take the same form as the
+    // primary's.
+    var chain = Promise.resolve();
+    var origin = location.protocol + "//" + location.host;
+    for (var i = 0; i < folders.length; i++) {
+      (function (folder, number) {
+        chain = chain.then(function () {
+          var path = absolute(folder);
+          if (path.indexOf(origin + "/") === 0) { path = path.slice(origin.length); }
+          var options = { excerptLength: 40, mergeFilter: {} };
+          options.mergeFilter[SHARD_FILTER] = String(number);
+          return pagefind.mergeIndex(path, options);
+        });
+      })(folders[i], i + 1);
+    }
+    return chain;
   }
 
   function loadPagefind(onReady, onFail) {
@@ -309,10 +379,22 @@
       if (settled) { return; }
       settled = true;
       var pagefind = window.bulletinPagefind;
-      // filters() loads every filter's data, so counts come back for all of them.
-      pagefind.options({ excerptLength: 40 }).then(function () {
+      var merged = config.pagefindMerge || [];
+      // Options first: they are the primary index's, and take effect when it starts.
+      // Then the other shards, each with a filter naming it; then filters(), which loads
+      // every filter's data of every index, so counts come back for all of them. A shard
+      // that cannot be merged would leave its projects unfound: the page then searches
+      // its offline data instead.
+      var options = { excerptLength: 40 };
+      if (merged.length) {
+        options.mergeFilter = {};
+        options.mergeFilter[SHARD_FILTER] = "0";
+      }
+      pagefind.options(options).then(function () {
+        return mergeShards(pagefind, merged);
+      }).then(function () {
         return pagefind.filters();
-      }).then(function () { onReady(pagefind); }, onFail);
+      }).then(function () { onReady(pagefind, merged.length + 1); }, onFail);
     });
     var script = document.createElement("script");
     script.type = "module";
@@ -501,5 +583,6 @@
   });
   readLocation();
   setStatus(strings.loading);
-  loadPagefind(function (pagefind) { begin(new PagefindBackend(pagefind)); }, function () { startOffline(); });
+  loadPagefind(function (pagefind, shards) { begin(new PagefindBackend(pagefind, shards)); },
+               function () { startOffline(); });
 })();
