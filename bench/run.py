@@ -10,17 +10,23 @@ province run may be stopped midway; results are saved after each step):
    reused while the generator's arguments and source are the same (OUT/<scale>/site.stamp.json);
 2. "full": times our build, each run a fresh process under /usr/bin/time (wall seconds by
    time.perf_counter around the child, CPU seconds and peak resident memory from GNU time),
-   without search and with search, each into a folder that does not exist yet; counts pages
-   (.html files) and measures pagefind/ and search/offline-data.js;
+   without search and with search, each a cold build: into a folder that does not exist yet,
+   its build cache (the hidden `.<folder>.cache` beside it) removed too; counts pages (.html
+   files) and measures pagefind/ and search/offline-data.js;
 3. "hugo": when `hugo` is installed, converts the same site into Hugo content
    (bench/hugo_content.py, layouts in bench/hugo/; cached like the site) and times
    `hugo --quiet` into a fresh folder;
-4. "index": runs the indexing step alone (bench/index_step.py) for the indexer's own time and
-   peak memory;
-5. "rebuilds": a rebuild with nothing changed, into the existing with-search output, and a
-   rebuild after appending a sentence to one project's progress in one unit file of the latest
-   round (restored afterwards), counting files rewritten (new inode or mtime) and files whose
-   bytes changed.
+4. "index": the indexing step as a build does it (bench/index_step.py): the no-search output of
+   step 2 is brought to a fresh no-search state with its cache (`build.py build --no-search` into
+   it again: nothing to do right after step 2), then a build WITH search into it, in the
+   measured process, rebuilds no unit and only indexes the search shards; its time, shards, the
+   pagefind binaries' peak memory (one process, and the sum of those running at once) and the
+   Python process's; the folder is put back to its no-search state afterwards;
+5. "rebuilds": incremental builds, each keeping the build cache: a rebuild with nothing changed,
+   into the existing with-search output, and a rebuild after appending a sentence to one
+   project's progress in one unit file of the latest round (restored afterwards), counting files
+   rewritten (new inode or mtime) and files whose bytes changed, with the build's own summary
+   ("N files written, M removed, K of U units rebuilt"), and their ratio to the full builds.
 
 Every measured command runs with a timeout (--timeout) and an address-space cap (--mem-cap-gb)
 set in the child; a command that exceeds either is reported as failed, not fatal.
@@ -124,10 +130,14 @@ def repeated(label: str, runs: int, prepare, command: list[str], args, after=Non
             prepare(i)
         print(f"  {label}: run {i + 1}/{runs} ...", end="", flush=True)
         result = measure(command, timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
+        result["cli_summary"] = cli_summary(result["stdout"])
         if after and result["ok"]:
             result.update(after(i))
         print(f" {result['seconds']:.2f} s (CPU {result['cpu_s'] or 0:.2f} s, load {result['load_before']:.1f}), "
               f"{(result['peak_kb'] or 0) / 1024:.0f} MB"
+              + (f" [{result['cli_summary']}]" if result["cli_summary"] else "")
+              + (f", {result['files_rewritten']} files rewritten, {result['files_changed']} changed"
+                 if "files_rewritten" in result else "")
               + ("" if result["ok"] else f"  FAILED: {result['error']}"), flush=True)
         measurements.append(result)
         if not result["ok"]:
@@ -144,15 +154,26 @@ def repeated(label: str, runs: int, prepare, command: list[str], args, after=Non
         "cpu_runs_s": [m["cpu_s"] for m in measurements],
         "load_before_runs": [m["load_before"] for m in measurements],
     }
+    if any(m.get("cli_summary") for m in measurements):  # build.py's own account of what it did
+        summary["cli_summary"] = (ok or measurements)[-1].get("cli_summary")
+        summary["cli_summary_runs"] = [m.get("cli_summary") for m in measurements]
     if not summary["ok"]:
         failed = next(m for m in measurements if not m["ok"])
         summary["error"] = failed["error"]
         summary["failed_run"] = {"seconds": failed["seconds"], "cpu_s": failed["cpu_s"],
                                  "peak_mb": round(failed["peak_kb"] / 1024, 1) if failed["peak_kb"] else None}
-    for key in ("pages", "files", "files_rewritten", "files_changed", "changed_paths"):
+    for key in ("pages", "files", "files_rewritten", "files_changed", "changed_paths", "rewritten_paths"):
         if ok and key in ok[-1]:
             summary[key] = ok[-1][key]
     return summary
+
+
+def cli_summary(stdout: str) -> str | None:
+    """What `build.py build` says it did, from its last line: "Built … (N files written, M removed,
+    K of U units rebuilt)" or "(nothing changed, nothing written)"."""
+    lines = [line for line in (stdout or "").splitlines() if line.startswith("Built ")]
+    match = re.search(r"\(([^()]*)\)\s*$", lines[-1]) if lines else None
+    return match.group(1) if match else None
 
 
 # ---------------------------------------------------------------- output folders
@@ -180,7 +201,7 @@ def compare(before: dict, after: dict) -> dict:
     changed = sorted([p for p, (_, _, digest) in after.items() if p not in before or before[p][2] != digest]
                      + [f"(removed) {p}" for p in before if p not in after])
     return {"files": len(after), "files_rewritten": len(rewritten), "files_changed": len(changed),
-            "changed_paths": changed[:40]}
+            "changed_paths": changed[:40], "rewritten_paths": sorted(rewritten)[:40]}
 
 
 def folder_size(folder: Path) -> tuple[int, int]:
@@ -193,7 +214,8 @@ def remove(path: Path) -> None:
         shutil.rmtree(path)
     elif path.exists():
         path.unlink()
-    for hidden in (".staging", ".previous", ".scratch"):  # left by a killed build (bulletin.output)
+    # left by a killed build (bulletin.output), and the build cache (bulletin.cache): a cold build
+    for hidden in (".staging", ".previous", ".scratch", ".cache"):
         leftover = path.parent / f".{path.name}{hidden}"
         if leftover.is_dir():
             shutil.rmtree(leftover)
@@ -353,29 +375,9 @@ def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
         rows["hugo_full"] = {"ok": False, "error": "hugo is not installed (apt-get install -y hugo)"}
     save(result)
 
-    # the search index: its own step
+    # the search index as a build makes it: a build with search into a fresh no-search output
     if "index" in args.steps:
-        steps = []
-        for i in range(args.runs):
-            print(f"  search indexing step alone: run {i + 1}/{args.runs} ...", end="", flush=True)
-            step = measure([sys.executable, str(BENCH / "index_step.py"), str(site), str(work / "index-scratch")],
-                           timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
-            if not step["ok"]:
-                print(f" FAILED: {step['error']}")
-                search["index_step_error"] = step["error"]
-                break
-            steps.append(json.loads(step["stdout"].splitlines()[-1]))
-            print(f" index {steps[-1]['index_s']:.2f} s (pagefind {steps[-1]['pagefind_s']:.2f} s, "
-                  f"{steps[-1]['pagefind_peak_kb'] / 1024:.0f} MB)", flush=True)
-        if steps:
-            search.update({
-                "records": steps[-1]["records"],
-                "index_step_load_s": round(statistics.median(s["load_s"] + s["records_s"] for s in steps), 3),
-                "index_step_s": round(statistics.median(s["index_s"] for s in steps), 3),
-                "pagefind_binary_s": round(statistics.median(s["pagefind_s"] for s in steps), 3),
-                "pagefind_peak_mb": round(max(s["pagefind_peak_kb"] for s in steps) / 1024, 1),
-                "index_step_python_peak_mb": round(max(s["python_peak_kb"] for s in steps) / 1024, 1),
-            })
+        index_step(site, nosearch, search, args)
         save(result)
 
     # (c), (d): rebuilds of the with-search output (what `python3 build.py build` does)
@@ -389,8 +391,16 @@ def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
             def compared(i: int) -> dict:
                 return {"pages": html_pages(withsearch), **compare(state["before"], snapshot(withsearch))}
 
+            # not timed: brings the output in line with the content (after the full builds, it has
+            # nothing to do; after an earlier run of these rows, it undoes their last edit)
+            print(f"  rebuilds: bringing {withsearch.name} up to date (not timed) ...", end="", flush=True)
+            synced = measure(our_build(site, withsearch, True), timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
+            print(f" {synced['seconds']:.2f} s [{cli_summary(synced['stdout'])}]"
+                  + ("" if synced["ok"] else f"  FAILED: {synced['error']}"), flush=True)
             rows["noop_rebuild"] = repeated(ROWS["noop_rebuild"], args.runs, take_snapshot,
                                             our_build(site, withsearch, True), args, after=compared)
+            rows["noop_rebuild"]["before_it"] = {"seconds": synced["seconds"],
+                                                 "cli_summary": cli_summary(synced["stdout"])}
             save(result)
 
             path = edited_file(site)
@@ -419,6 +429,12 @@ def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
                 rows[key] = {"ok": False, "error": "skipped: the full build with search failed"}
         save(result)
 
+    for key in ("noop_rebuild", "one_file_rebuild"):  # the issue's target: one edit in ≤ 5 % of a full build
+        for full in ("full_search", "full_no_search"):
+            if rows.get(key, {}).get("median_s") and rows.get(full, {}).get("median_s"):
+                rows[key][f"ratio_to_{full}"] = round(rows[key]["median_s"] / rows[full]["median_s"], 4)
+            if rows.get(key, {}).get("median_cpu_s") and rows.get(full, {}).get("median_cpu_s"):
+                rows[key][f"cpu_ratio_to_{full}"] = round(rows[key]["median_cpu_s"] / rows[full]["median_cpu_s"], 4)
     hugo_row = rows.get("hugo_full", {})
     for key in ("full_no_search", "full_search"):
         if hugo_row.get("median_s") and rows.get(key, {}).get("median_s"):
@@ -432,12 +448,96 @@ def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
     return result
 
 
+# Fields of "search" the index step sets (and, from earlier versions of this harness, used to set).
+INDEX_STEP_FIELDS = ("records", "index_step_load_s", "index_step_s", "index_step_process_s", "index_step_cpu_s",
+                     "index_step_runs_s", "pagefind_binary_s", "pagefind_peak_mb", "pagefind_peak_single_mb",
+                     "pagefind_peak_sum_mb", "pagefind_max_concurrent", "pagefind_children_peak_mb",
+                     "index_step_python_peak_mb", "index_step_peak_mb", "shards", "shards_indexed",
+                     "index_step_report", "index_step_prepare", "index_step_error", "index_step_warning")
+
+
+def index_step(site: Path, out: Path, search: dict, args) -> None:
+    """The search index as a build makes it (bench/index_step.py), `args.runs` times: each run
+    first brings `out` to a fresh no-search state with its cache (`build.py build --no-search`
+    into it: nothing to do right after the full builds, otherwise it removes the index of the
+    previous run, or builds everything if the folder or its cache is missing or stale; not
+    timed), then measures a build with search into it. `out` is left in its no-search state."""
+    for key in INDEX_STEP_FIELDS:
+        search.pop(key, None)
+    steps, prepared = [], []
+
+    def no_search_state(label: str) -> bool:
+        print(f"  index step: {label} (build.py build --no-search into {out.name}) ...", end="", flush=True)
+        prep = measure(our_build(site, out, False), timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
+        prep_summary = cli_summary(prep["stdout"])
+        print(f" {prep['seconds']:.2f} s [{prep_summary}]" + ("" if prep["ok"] else f"  FAILED: {prep['error']}"),
+              flush=True)
+        prepared.append({"seconds": prep["seconds"], "cli_summary": prep_summary, "for": label})
+        if not prep["ok"]:
+            search["index_step_error"] = f"preparing the no-search output failed: {prep['error']}"
+        return prep["ok"]
+
+    for i in range(args.runs):
+        if not no_search_state(f"run {i + 1}/{args.runs}: preparing"):
+            break
+        print(f"  index step (build with search after a no-search build): run {i + 1}/{args.runs} ...",
+              end="", flush=True)
+        step = measure([sys.executable, str(BENCH / "index_step.py"), str(site), str(out)],
+                       timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
+        if not step["ok"]:
+            print(f" FAILED: {step['error']}", flush=True)
+            search["index_step_error"] = step["error"]
+            break
+        found = json.loads(step["stdout"].splitlines()[-1])
+        found.update({"process_s": step["seconds"], "cpu_s": step["cpu_s"], "peak_kb": step["peak_kb"],
+                      "load_before": step["load_before"]})
+        steps.append(found)
+        report = found["report"]
+        print(f" {found['total_s']:.2f} s in build_site ({step['seconds']:.2f} s for the process, load "
+              f"{step['load_before']:.1f}): {found['shards']} shard(s), {found['shards_indexed']} indexed, pagefind "
+              f"{found['pagefind_s']:.2f} s, peak {found['pagefind_peak_single_kb'] / 1024:.0f} MB one / "
+              f"{found['pagefind_peak_sum_kb'] / 1024:.0f} MB at once ({found['pagefind_max_concurrent']} at most), "
+              f"Python {found['python_peak_kb'] / 1024:.0f} MB; {report['written']} files written, "
+              f"{report['deleted']} removed, {report['units_built']} of {report['units']} units rebuilt", flush=True)
+        if report["units_built"] or not report["incremental"]:
+            search["index_step_warning"] = (
+                f"run {i + 1}: the build with search was not the indexing alone ({report['units_built']} of "
+                f"{report['units']} units rebuilt, incremental: {report['incremental']})")
+            print(f"  WARNING: {search['index_step_warning']}", flush=True)
+    if (out / "pagefind").exists():
+        no_search_state("putting the folder back to its no-search state")
+    search["index_step_prepare"] = prepared
+    if steps:
+        last = steps[-1]
+        search.update({
+            "index_step_s": round(statistics.median(s["total_s"] for s in steps), 3),
+            "index_step_runs_s": [s["total_s"] for s in steps],
+            "index_step_process_s": round(statistics.median(s["process_s"] for s in steps), 3),
+            "index_step_cpu_s": round(statistics.median(s["cpu_s"] or 0 for s in steps), 3),
+            "shards": last["shards"],
+            "shards_indexed": last["shards_indexed"],
+            "pagefind_binary_s": round(statistics.median(s["pagefind_s"] for s in steps), 3),
+            "pagefind_peak_single_mb": round(max(s["pagefind_peak_single_kb"] for s in steps) / 1024, 1),
+            "pagefind_peak_sum_mb": round(max(s["pagefind_peak_sum_kb"] for s in steps) / 1024, 1),
+            "pagefind_max_concurrent": max(s["pagefind_max_concurrent"] for s in steps),
+            "pagefind_children_peak_mb": round(max(s["children_peak_kb"] for s in steps) / 1024, 1),
+            "index_step_python_peak_mb": round(max(s["python_peak_kb"] for s in steps) / 1024, 1),
+            "index_step_peak_mb": round(max(s["peak_kb"] or 0 for s in steps) / 1024, 1),
+            "index_step_report": last["report"],
+            "pagefind_files": last["pagefind_files"],
+            "pagefind_bytes": last["pagefind_bytes"],
+            "offline_data_bytes": last["offline_data_bytes"],
+        })
+
+
 def profile(site: Path, work: Path, args) -> dict:
     """Where our time goes: the no-search build once under cProfile, and -X importtime."""
     out, stats_file = work / "public-profile", work / "profile.pstats"
     remove(out)
     print("  profiling the no-search build (cProfile) ...", flush=True)
-    measured = measure([sys.executable, "-m", "cProfile", "-o", str(stats_file)] + our_build(site, out, False)[1:],
+    # --jobs 1: cProfile sees only its own process, not the build's worker processes
+    measured = measure([sys.executable, "-m", "cProfile", "-o", str(stats_file)] + our_build(site, out, False)[1:]
+                       + ["--jobs", "1"],
                        timeout=args.timeout * 2, mem_cap_gb=args.mem_cap_gb)
     remove(out)
     summary: dict = {"seconds_under_profiler": measured["seconds"]}
@@ -496,7 +596,7 @@ def machine() -> dict:
     return {
         "nproc": os.cpu_count(), "cpu": cpu, "ram_gb": round(mem_kb / 2**20, 1),
         "os": platform.platform(), "python": platform.python_version(), "hugo": hugo_version,
-        "pagefind_bin_extended": pagefind,
+        "pagefind_bin_extended": pagefind, "bulletin_jobs": os.environ.get("BULLETIN_JOBS"),
         "revision": (revision.stdout.strip() or None) and revision.stdout.strip()
         + (" (with uncommitted changes in bulletin/templates/static)" if dirty.stdout.strip() else ""),
     }
@@ -504,6 +604,10 @@ def machine() -> dict:
 
 def fmt(value, spec: str = "") -> str:
     return "–" if value is None else format(value, spec)
+
+
+def percent(value) -> str:
+    return "–" if value is None else f"{value * 100:.1f} %"
 
 
 def table_rows(results: dict) -> list[list[str]]:
@@ -524,6 +628,11 @@ def table_rows(results: dict) -> list[list[str]]:
                           " ".join(f"{s:.2f}" for s in row["runs_s"]),
                           fmt(row.get("median_cpu_s"), ".2f"), fmt(row["peak_mb"], ".0f"), fmt(row.get("pages")),
                           fmt(row.get("files_rewritten")), fmt(row.get("files_changed")),
+                          percent(row.get("ratio_to_full_search")) + " / " + percent(row.get("ratio_to_full_no_search"))
+                          + (" (CPU " + percent(row.get("cpu_ratio_to_full_search")) + " / "
+                             + percent(row.get("cpu_ratio_to_full_no_search")) + ")"
+                             if "cpu_ratio_to_full_search" in row or "cpu_ratio_to_full_no_search" in row else "")
+                          if "ratio_to_full_search" in row or "ratio_to_full_no_search" in row else "–",
                           fmt(row.get("ratio_to_hugo"), ".2f") + " / " + fmt(row.get("cpu_ratio_to_hugo"), ".2f")
                           if row.get("ratio_to_hugo") else "–",
                           " ".join(f"{x:.1f}" for x in row.get("load_before_runs", []))])
@@ -531,34 +640,88 @@ def table_rows(results: dict) -> list[list[str]]:
 
 
 HEADER = ["scale", "row", "median s", "best s", "runs s", "CPU s", "peak MB", "pages", "files rewritten", "files changed",
-          "ours/Hugo (wall / CPU)", "load before"]
+          "÷ full build (with / without search)", "ours/Hugo (wall / CPU)", "load before"]
+
+SEARCH_HEADER = ["scale", "measured", "generation", "Hugo conversion (not in Hugo's time)",
+                 "indexing (with − without search)", "index step (build with search after a no-search build)",
+                 "shards (indexed)", "pagefind binary (sum over shards)", "pagefind peak MB (one / sum at once)",
+                 "index step Python peak MB", "pagefind/", "offline-data.js"]
+
+
+def search_cells(scale: str, data: dict) -> list[str]:
+    g, s, h = data["generation"], data.get("search", {}), data.get("hugo_conversion", {})
+    if "index_step_s" in s:
+        step = f"{s['index_step_s']:.2f} s" + (" (NOT indexing alone: see notes)" if s.get("index_step_warning") else "")
+    elif s.get("index_step_error"):
+        step = "FAILED"
+    else:
+        step = "–"
+    single = s.get("pagefind_peak_single_mb", s.get("pagefind_peak_mb"))  # the latter: earlier versions
+    return [
+        scale, f"{data['measured_at']}, {data['runs']} run(s), revision {data.get('revision', '?')}"
+        + (f" (steps {', '.join(data['steps_rerun']['steps'])} measured again at {data['steps_rerun']['at']})"
+           if data.get("steps_rerun") else "")
+        + ("" if data.get("complete") else " — INCOMPLETE (stopped)"),
+        f"{g['seconds']:.1f} s{' (cached)' if g.get('cached') else ''}, {g['files']} files, {g['bytes'] / 2**20:.0f} MB",
+        (f"{h['seconds']:.1f} s, {h['peak_mb']:.0f} MB, {h['pages']} pages, "
+         f"{h['content_bytes'] / 2**20:.0f} MB front matter{' (cached)' if h.get('cached') else ''}")
+        if h.get("ok") else h.get("error", "–"),
+        f"{fmt(s.get('indexing_s_by_difference'), '.2f')} s",
+        step,
+        f"{s['shards']} ({s.get('shards_indexed', '?')})" if "shards" in s else "–",
+        f"{fmt(s.get('pagefind_binary_s'), '.2f')} s",
+        f"{fmt(single, '.0f')} / {fmt(s.get('pagefind_peak_sum_mb'), '.0f')}"
+        + (f" ({s['pagefind_max_concurrent']} at most at once)" if "pagefind_max_concurrent" in s else ""),
+        fmt(s.get("index_step_python_peak_mb"), ".0f"),
+        f"{s['pagefind_files']} files, {s['pagefind_bytes'] / 2**20:.1f} MB" if "pagefind_bytes" in s else "–",
+        f"{s['offline_data_bytes'] / 2**20:.2f} MB" if "offline_data_bytes" in s else "–",
+    ]
+
+
+def summary_notes(scale: str, data: dict) -> list[str]:
+    """What the builds said they did, the issue's target, and anything the index step noticed."""
+    notes = []
+    rows, s = data["rows"], data.get("search", {})
+    for key in ("full_no_search", "full_search", "noop_rebuild", "one_file_rebuild"):
+        if rows.get(key, {}).get("cli_summary"):
+            notes.append(f"{ROWS[key]}: build.py said \"{rows[key]['cli_summary']}\"")
+    noop = rows.get("noop_rebuild", {}).get("cli_summary")
+    if noop and not noop.startswith("nothing changed"):
+        notes.append(f"WARNING: the rebuild with nothing changed did something: \"{noop}\"")
+    one = rows.get("one_file_rebuild", {})
+    if one.get("ratio_to_full_search") or one.get("ratio_to_full_no_search"):
+        worst = max(v for v in (one.get("ratio_to_full_search"), one.get("ratio_to_full_no_search")) if v)
+        notes.append(f"target (one unit file edited rebuilds in ≤ 5 % of a full build): "
+                     f"{percent(one.get('ratio_to_full_search'))} of the full build with search, "
+                     f"{percent(one.get('ratio_to_full_no_search'))} of the one without — "
+                     + ("met" if worst <= 0.05 else "not met")
+                     + (f" (CPU time: {percent(one.get('cpu_ratio_to_full_search'))} / "
+                        f"{percent(one.get('cpu_ratio_to_full_no_search'))})"
+                        if "cpu_ratio_to_full_search" in one or "cpu_ratio_to_full_no_search" in one else ""))
+    if s.get("index_step_report"):
+        r = s["index_step_report"]
+        notes.append(f"index step: build_site said {r['written']} files written, {r['deleted']} removed, "
+                     f"{r['units_built']} of {r['units']} units rebuilt (incremental: {r['incremental']})")
+    for key in ("index_step_warning", "index_step_error"):
+        if s.get(key):
+            notes.append(f"index step: {s[key]}")
+    return [f"{scale}: {note}" for note in notes]
 
 
 def markdown(results: dict) -> str:
     m = results["machine"]
     out = ["# Benchmark results", "",
            f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, {m['os']}; Python {m['python']}; "
-           f"{m['hugo'] or 'Hugo not installed'}; pagefind-bin-extended {m['pagefind_bin_extended']}.", "",
+           f"{m['hugo'] or 'Hugo not installed'}; pagefind-bin-extended {m['pagefind_bin_extended']}"
+           + (f"; BULLETIN_JOBS={m['bulletin_jobs']}" if m.get("bulletin_jobs") else "") + ".", "",
            "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     out += ["| " + " | ".join(line) + " |" for line in table_rows(results)]
-    out += ["", "| scale | measured | generation | Hugo conversion (not in Hugo's time) | indexing (with − without search) "
-                "| index step alone | pagefind binary | pagefind peak MB | pagefind/ | offline-data.js |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    out += ["", "| " + " | ".join(SEARCH_HEADER) + " |", "|" + "---|" * len(SEARCH_HEADER)]
     for scale, data in results["scales"].items():
-        g, s, h = data["generation"], data.get("search", {}), data.get("hugo_conversion", {})
-        out.append("| " + " | ".join([
-            scale, f"{data['measured_at']}, {data['runs']} run(s), revision {data.get('revision', '?')}"
-            + ("" if data.get("complete") else " — INCOMPLETE (stopped)"),
-            f"{g['seconds']:.1f} s{' (cached)' if g.get('cached') else ''}, {g['files']} files, {g['bytes'] / 2**20:.0f} MB",
-            (f"{h['seconds']:.1f} s, {h['peak_mb']:.0f} MB, {h['pages']} pages, "
-             f"{h['content_bytes'] / 2**20:.0f} MB front matter{' (cached)' if h.get('cached') else ''}")
-            if h.get("ok") else h.get("error", "–"),
-            f"{fmt(s.get('indexing_s_by_difference'), '.2f')} s",
-            f"{fmt(s.get('index_step_s'), '.2f')} s", f"{fmt(s.get('pagefind_binary_s'), '.2f')} s",
-            fmt(s.get("pagefind_peak_mb"), ".0f"),
-            f"{s['pagefind_files']} files, {s['pagefind_bytes'] / 2**20:.1f} MB" if "pagefind_bytes" in s else "–",
-            f"{s['offline_data_bytes'] / 2**20:.2f} MB" if "offline_data_bytes" in s else "–",
-        ]) + " |")
+        out.append("| " + " | ".join(search_cells(scale, data)) + " |")
+    out.append("")
+    for scale, data in results["scales"].items():
+        out += [f"- {note}" for note in summary_notes(scale, data)]
     for scale, data in results["scales"].items():
         for note in data.get("notes", []):  # added by hand to results.json: measurements made outside run.py
             out.append(f"\n- {scale}: {note}")
@@ -610,14 +773,12 @@ def main() -> None:
     print()
     print(f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['ram_gb']} GB RAM; Python {m['python']}; {m['hugo']}")
     print_table(results)
+    print()
     for scale, data in results["scales"].items():
-        s = data.get("search", {})
-        if s:
-            print(f"{scale} search: indexing {fmt(s.get('indexing_s_by_difference'), '.2f')} s by difference, "
-                  f"index step {fmt(s.get('index_step_s'), '.2f')} s (pagefind binary {fmt(s.get('pagefind_binary_s'), '.2f')} s, "
-                  f"peak {fmt(s.get('pagefind_peak_mb'), '.0f')} MB); pagefind/ "
-                  f"{fmt(s.get('pagefind_bytes') and s['pagefind_bytes'] / 2**20, '.1f')} MB, offline-data.js "
-                  f"{fmt(s.get('offline_data_bytes') and s['offline_data_bytes'] / 2**20, '.2f')} MB")
+        if data.get("search"):
+            print("; ".join(f"{name}: {cell}" for name, cell in zip(SEARCH_HEADER, search_cells(scale, data))))
+        for note in summary_notes(scale, data):
+            print(f"- {note}")
     print(f"\nwritten: {results_path}, {args.out / 'results.md'}")
 
 

@@ -15,6 +15,8 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
+import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -458,15 +460,26 @@ def _index_shards(writer: _Writer, reader: PartsReader, units_state: dict[str, d
         documents = []
         for text in _read_sections(reader, [(units_state[u]["key"], ["documents"]) for u in unit_ids]):
             documents += json.loads(text) if text else []
-        return folder, build_pagefind_index(documents, language, scratch / f"shard-{shard}")
+        return folder, build_pagefind_index(documents, language, working / f"shard-{shard}")
+
+    # The indexer's thousands of small working files, in memory where the system offers a
+    # RAM disk: creating files costs more than indexing them on some disks.
+    working = scratch
+    if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
+        working = Path(tempfile.mkdtemp(prefix="bulletin-index-", dir="/dev/shm"))
 
     progress.stage("search index")
     done = 0
-    with ThreadPoolExecutor(max_workers=min(workers, 2)) as pool:  # the indexer itself uses every core
-        for folder, index in pool.map(index, dirty):
-            files = merged_files([index])
-            shards[folder] = [f"{folder}/{name}" for name in files]
-            for name, source in files.items():
-                writer.emit(f"{folder}/{name}", source.read_bytes())
-            done += 1
-            progress.count(done, len(dirty), "shards")
+    try:
+        with ThreadPoolExecutor(max_workers=min(workers, 2)) as pool:  # the indexer itself uses every core
+            for folder, index in pool.map(index, dirty):
+                files = merged_files([index])
+                shards[folder] = [f"{folder}/{name}" for name in files]
+                for name, source in files.items():
+                    writer.emit(f"{folder}/{name}", source.read_bytes())
+                shutil.rmtree(index.parent, ignore_errors=True)  # a shard's files, once copied
+                done += 1
+                progress.count(done, len(dirty), "shards")
+    finally:
+        if working != scratch:
+            shutil.rmtree(working, ignore_errors=True)

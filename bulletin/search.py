@@ -188,9 +188,12 @@ def build_pagefind_index(documents: list[tuple[str, str]], language: str, scratc
     source = scratch / "documents"
     index = scratch / "index"
     try:
+        folders: set[Path] = set()
         for url, body in documents:
             path = source / url
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
             path.write_text(index_document(body, language), encoding="utf-8")
     except OSError as error:
         raise SearchProblem(f"search index: cannot write its working files: {error.strerror or error}") from None
