@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bulletin import __version__
-from bulletin.builder import BUILD_PROBLEMS, PublishProblem, build_site, load_site, publish_round
+from bulletin.builder import BUILD_PROBLEMS, PublishProblem, build_site, check_site, publish_round
 from bulletin.ledger import LEDGER_PATH
 from bulletin.newround import NewRoundProblem, new_round
 from bulletin.problems import ContentError
@@ -85,11 +85,10 @@ def build(site_dir: Path, out_dir: Path | None, no_search: bool, full: bool, job
 def check(site_dir: Path) -> None:
     """Validate all content without writing anything."""
     try:
-        site = load_site(site_dir)
+        rounds, units, entries = check_site(site_dir, Progress())
     except ContentError as error:
         report_failure(error, "fix them and run check again.")
-    entries = sum(len(ur.entries) for ur in site.unit_rounds.values())
-    click.echo(f"OK: {len(site.rounds)} rounds, {len(site.units)} units, {entries} project entries.")
+    click.echo(f"OK: {rounds} rounds, {units} units, {entries} project entries.")
 
 
 @cli.command()

@@ -128,7 +128,10 @@ def build_site(site_dir: Path, out_dir: Path, with_search: bool = True, until_ro
     started = time.perf_counter()
     progress = progress or Progress.quiet()
     check_output_folder(out_dir, site_dir)
-    recover_interrupted_swap(out_dir)  # even when this build fails, the last good site is back in place
+    try:
+        recover_interrupted_swap(out_dir)  # even when this build fails, the last good site is back in place
+    except OSError:
+        pass  # another build is finishing the same; this one stops at the lock
     if full or not cache_folder(out_dir).is_dir() or cache_folder(out_dir).is_symlink():
         clear_cache(out_dir)
     try:
@@ -145,17 +148,7 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
            jobs: int | None, full: bool) -> BuildReport:
 
     progress.stage("reading")
-    config, site_document = load_site_config(site_dir)
-    later = rounds_after(config, until_round)
-    config = replace(config, rounds=tuple(r for r in config.rounds if r.id not in later))
-    tree = scan_content(site_dir, config, site_document, ignored_rounds=later)
-    ledger = tuple(p for p in read_ledger(site_dir) if p.round_id not in later)
-    problems = list(tree.problems) + check_published_rounds(ledger, config, site_document)
-    registered = {unit["id"] for unit in tree.units}
-    unregistered = {published_unit_id(f.path) for p in ledger for f in p.files} - registered
-    if unregistered:  # published files of a unit since removed from the registry: reported missing
-        problems += check_unit_files(ledger, config, (), unit_ids=frozenset(unregistered))[0]
-
+    config, site_document, tree, ledger, problems = _read_site(site_dir, until_round)
     registry = build_model(config, Content(tree.units, ()))
     template_dirs = search_folders(site_dir, BUNDLED_TEMPLATES, "templates")
     translator = load_translator(config.language, template_dirs, site_dir)
@@ -168,10 +161,7 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
     if not incremental:
         previous = None
 
-    unit_entries = {unit["id"]: unit for unit in tree.units}
-    for unit_id in tree.files:  # files of units missing from a broken registry: still checked
-        unit_entries.setdefault(unit_id, {"id": unit_id, "name": unit_id, "group": ""})
-    files = {unit_id: tree.files.get(unit_id, ()) for unit_id in unit_entries}
+    unit_entries, files = _units_to_build(tree)
     keys = _unit_keys(settings, files)
     with StagedOutput(out_dir, incremental=incremental) as output:
         new_parts = output.scratch / "parts"
@@ -273,6 +263,50 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
         units_built=len(outcomes),
         incremental=incremental,
     )
+
+
+def check_site(site_dir: Path, progress: Progress | None = None, jobs: int | None = None) -> tuple[int, int, int]:
+    """Validate everything a build would, writing nothing: (rounds, units, project entries),
+    or ContentError. Units are checked in parallel, as a build does."""
+    progress = progress or Progress.quiet()
+    try:
+        config, _, tree, ledger, problems = _read_site(site_dir, None)
+        unit_entries, files = _units_to_build(tree)
+        todo = [UnitJob(unit, files[unit_id], "", None) for unit_id, unit in unit_entries.items()]
+        context = BuildContext(site_dir, Path(), Path(), config, None, None, ledger, {}, check_only=True,
+                               with_search=False)
+        outcomes = _run_units(context, todo, _worker_count(jobs, todo), progress)
+    finally:
+        progress.done()
+    problems += [problem for outcome in outcomes for problem in outcome.problems]
+    if problems:
+        raise ContentError(problems)
+    return len(config.rounds), len(tree.units), sum(outcome.summary["entries"] for outcome in outcomes)
+
+
+def _read_site(site_dir: Path, until_round: str | None):
+    """site.yaml, the registry, where every unit file is, and the ledger, with the
+    problems found in them that belong to no unit."""
+    config, site_document = load_site_config(site_dir)
+    later = rounds_after(config, until_round)
+    config = replace(config, rounds=tuple(r for r in config.rounds if r.id not in later))
+    tree = scan_content(site_dir, config, site_document, ignored_rounds=later)
+    ledger = tuple(p for p in read_ledger(site_dir) if p.round_id not in later)
+    problems = list(tree.problems) + check_published_rounds(ledger, config, site_document)
+    registered = {unit["id"] for unit in tree.units}
+    unregistered = {published_unit_id(f.path) for p in ledger for f in p.files} - registered
+    if unregistered:  # published files of a unit since removed from the registry: reported missing
+        problems += check_unit_files(ledger, config, (), unit_ids=frozenset(unregistered))[0]
+    return config, site_document, tree, ledger, problems
+
+
+def _units_to_build(tree) -> tuple[dict[str, dict], dict[str, tuple[SourceFile, ...]]]:
+    """Every registered unit, and every unit with files (a broken registry's files are
+    still checked), with its files."""
+    unit_entries = {unit["id"]: unit for unit in tree.units}
+    for unit_id in tree.files:
+        unit_entries.setdefault(unit_id, {"id": unit_id, "name": unit_id, "group": ""})
+    return unit_entries, {unit_id: tree.files.get(unit_id, ()) for unit_id in unit_entries}
 
 
 def _settings_key(site_dir: Path, template_dirs: list[Path], until_round: str | None) -> str:

@@ -62,8 +62,8 @@ class BuildContext:
     staging: Path
     parts_dir: Path  # where new parts are stored until the build succeeds
     config: SiteConfig
-    translator: Translator
-    renderer: Renderer
+    translator: Translator | None  # None when only checking
+    renderer: Renderer | None
     ledger: tuple[PublishedRound, ...]
     vocabulary: dict[str, list[str]]
     check_only: bool = False  # the site already has problems: check each unit's files, build nothing
@@ -105,6 +105,7 @@ def build_unit(job: UnitJob) -> UnitOutcome:
                                           unit_ids=frozenset({unit_id}))
     outcome.problems += found
     if outcome.problems or context.check_only:
+        outcome.summary = {"entries": sum(len(unit_file.projects) for unit_file in unit_files)}
         return outcome
 
     site = build_model(context.config, Content((job.unit,), tuple(unit_files)), corrections)
