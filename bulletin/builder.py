@@ -32,13 +32,13 @@ from .i18n import load_translator
 from .ledger import (LEDGER_PATH, PublishedRound, check_against_ledger, check_published_rounds, check_unit_files,
                      publish, published_unit_id, read_ledger)
 from .model import Site, UnitRoundSummary, build_model
-from .opendata import all_projects_file, round_csv_file, round_json_file
+from .opendata import Joined, all_projects_layout, round_csv_layout, round_json_layout
 from .output import OutputProblem, StagedOutput, check_output_folder, merged_files, recover_interrupted_swap
-from .pages import ALL_PROJECTS_DATA, ASSET_FOLDER, plan_site_pages, round_data_path
+from .pages import ALL_PROJECTS_DATA, ASSET_FOLDER, plan_site_pages, round_data_path, round_path
 from .problems import ContentError, Location, Problem, did_you_mean
 from .progress import Progress
 from .render import Renderer, TemplateProblem
-from .search import (SEARCH_FOLDER, SearchProblem, build_pagefind_index, filter_vocabulary, offline_data_script,
+from .search import (SEARCH_FOLDER, SearchProblem, build_pagefind_index, filter_vocabulary, offline_data_layout,
                      pagefind_language, shard_count, shard_folder, shard_of, t2s_script)
 from .unitwork import BuildContext, UnitJob, UnitOutcome, build_unit, set_context, worker_started
 
@@ -156,13 +156,17 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
     renderer.preload()
     settings = _settings_key(site_dir, template_dirs, until_round)
     previous = read_state(out_dir, site_dir)
+    known_sources = previous.sources if previous is not None and not full else {}
     incremental = (not full and previous is not None and previous.settings == settings
                    and output_matches(out_dir, previous.files))
     if not incremental:
         previous = None
 
     unit_entries, files = _units_to_build(tree)
-    keys = _unit_keys(settings, files)
+    sources = _source_digests([source.path for sources in files.values() for source in sources], known_sources)
+    keys = {unit_id: digest(settings, unit_id, *[f"{s.round_id}/{s.path.name}:{sources[str(s.path)][0]}"
+                                                 for s in unit_files])
+            for unit_id, unit_files in files.items()}
     with StagedOutput(out_dir, incremental=incremental) as output:
         new_parts = output.scratch / "parts"
         reader = PartsReader([new_parts, parts_folder(out_dir)])
@@ -210,22 +214,28 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
         order = [unit.id for unit in registry.units]
         shard_plan = _shard_plan(units_state, order, shard_count(projects, config.search_shard_size))
         merged = tuple(folder for folder, _ in shard_plan[1:]) if with_search else ()
+        site_page_inputs = _site_page_inputs(settings, site, units_state, order, merged)
         for page in plan_site_pages(site, merged_indexes=merged):
+            made_from = site_page_inputs.get(page.path)
+            if made_from is not None:
+                inputs[page.path] = made_from
+                if previous is not None and previous.inputs.get(page.path) == made_from and page.path in previous.files:
+                    writer.keep(page.path)  # the figures it shows are unchanged: not even rendered
+                    continue
             writer.emit(page.path, renderer.render(page, site).encode("utf-8"))
         for name, source in merged_files(search_folders(site_dir, BUNDLED_STATIC, "static")).items():
             writer.emit(f"{ASSET_FOLDER}/{name}", source.read_bytes())
 
         progress.stage("open data")
-        assembled = _assembled_files(config, site, context.vocabulary)
-        for path, (sections, assemble) in assembled.items():
-            section_digests = [f"{unit_id}:{units_state[unit_id]['parts'].get(section, '')}"
-                               for unit_id in order for section in sections]
-            inputs[path] = digest(settings, path, *section_digests)
+        dirty = []
+        for path, (section, layout) in _assembled_files(config, site, context.vocabulary).items():
+            inputs[path] = digest(settings, path, *[f"{unit_id}:{units_state[unit_id]['parts'].get(section, '')}"
+                                                    for unit_id in order] if section else [])
             if previous is not None and previous.inputs.get(path) == inputs[path] and path in previous.files:
                 writer.keep(path)
-                continue
-            parts = _read_sections(reader, [(units_state[u]["key"], sections) for u in order])
-            writer.emit_chunks(path, assemble(parts), output.scratch)
+            else:
+                dirty.append((path, section, layout))
+        _assemble(writer, reader, dirty, [units_state[unit_id]["key"] for unit_id in order], output.scratch)
 
         if with_search:
             language = pagefind_language(config, any(s["summary"]["cjk"] for s in units_state.values()))
@@ -238,7 +248,7 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
                     output.delete(path)
         progress.stage("writing")
         state = BuildState(str(site_dir.resolve()), str(out_dir.resolve()), settings, with_search,
-                           records, units_state, inputs, shards)
+                           records, units_state, inputs, shards, sources)
         if state != previous:
             forget_state(out_dir)  # until the output is what the new state describes
             output.commit()
@@ -319,12 +329,28 @@ def _settings_key(site_dir: Path, template_dirs: list[Path], until_round: str | 
     return digest(*inputs)
 
 
-def _unit_keys(settings: str, files: dict[str, tuple[SourceFile, ...]]) -> dict[str, str]:
-    paths = [source.path for sources in files.values() for source in sources]
+def _source_digests(paths: list[Path], known: dict[str, list]) -> dict[str, list]:
+    """[sha256, size, mtime, ctime, inode] of each content file. A file whose status is
+    the one recorded when it was last hashed is not read again: any write changes its
+    ctime, which no one can set back (git decides the same way)."""
+    found: dict[str, list] = {}
+    to_hash = []
+    for path in paths:
+        try:
+            status = path.stat()
+        except OSError:
+            found[str(path)] = ["unreadable", 0, 0, 0, 0]  # reported with its location when the unit is built
+            continue
+        signature = [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+        before = known.get(str(path))
+        if before is not None and before[1:] == signature:
+            found[str(path)] = before
+        else:
+            to_hash.append((path, signature))
     with ThreadPoolExecutor(max_workers=4) as pool:  # hashlib releases the GIL on large files
-        hashes = dict(zip(paths, pool.map(_digest_or_missing, paths)))
-    return {unit_id: digest(settings, unit_id, *[f"{s.round_id}/{s.path.name}:{hashes[s.path]}" for s in sources])
-            for unit_id, sources in files.items()}
+        for (path, signature), sha256 in zip(to_hash, pool.map(_digest_or_missing, [p for p, _ in to_hash])):
+            found[str(path)] = [sha256, *signature]
+    return found
 
 
 def _digest_or_missing(path: Path) -> str:
@@ -384,6 +410,7 @@ class _Writer:
         self.output = output
         self.previous = previous
         self.records = records
+        self.streams = 0
 
     def emit(self, path: str, data: bytes) -> None:
         sha256 = hashlib_sha256(data)
@@ -394,34 +421,66 @@ class _Writer:
             return
         self.records[path] = file_record(sha256, self.output.write(path, data))
 
-    def emit_chunks(self, path: str, chunks: Iterable[bytes], scratch: Path) -> None:
-        """emit() for a file made piece by piece (a province's open data is hundreds of MB):
-        written as it comes while hashed, and dropped if its bytes are the previous ones."""
-        temporary = scratch / "assembled.tmp"
-        hasher = hashlib.sha256()
-        try:
-            with open(temporary, "wb") as handle:
-                for chunk in chunks:
-                    hasher.update(chunk)
-                    handle.write(chunk)
-        except OSError as error:
-            raise OutputProblem(f"cannot write {path}: {error.strerror or error}") from None
-        sha256 = hasher.hexdigest()
-        before = self.previous.files.get(path) if self.previous else None
+    def open_stream(self, path: str, scratch: Path) -> "_Stream":
+        """A file made piece by piece (a province's open data is hundreds of MB): written
+        as it comes while hashed; see finish_stream."""
+        self.streams += 1
+        return _Stream(path, scratch / f"assembled-{self.streams}.tmp")
+
+    def finish_stream(self, stream: "_Stream") -> None:
+        """Put the file in place, or drop it if its bytes are the previous build's."""
+        sha256 = stream.hasher.hexdigest()
+        before = self.previous.files.get(stream.path) if self.previous else None
         if before is not None and before[0] == sha256:
-            temporary.unlink()
-            self.output.claim(path)
-            self.records[path] = before
+            stream.temporary.unlink()
+            self.output.claim(stream.path)
+            self.records[stream.path] = before
             return
-        self.records[path] = file_record(sha256, self.output.move_in(path, temporary))
+        self.records[stream.path] = file_record(sha256, self.output.move_in(stream.path, stream.temporary))
 
     def keep(self, path: str) -> None:
         self.output.claim(path)
         self.records[path] = self.previous.files[path]
 
 
+class _Stream:
+    def __init__(self, path: str, temporary: Path):
+        self.path = path
+        self.temporary = temporary
+        self.hasher = hashlib.sha256()
+        try:
+            self.handle = open(temporary, "wb")
+        except OSError as error:
+            raise OutputProblem(f"cannot write {path}: {error.strerror or error}") from None
+
+    def write(self, data: bytes) -> None:
+        self.hasher.update(data)
+        try:
+            self.handle.write(data)
+        except OSError as error:
+            raise OutputProblem(f"cannot write {self.path}: {error.strerror or error}") from None
+
+    def close(self) -> None:
+        try:
+            self.handle.close()
+        except OSError as error:
+            raise OutputProblem(f"cannot write {self.path}: {error.strerror or error}") from None
+
+
 def hashlib_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _site_page_inputs(settings: str, site: Site, units_state: dict[str, dict], order: list[str],
+                      merged: tuple[str, ...]) -> dict[str, str]:
+    """What each site-wide page is made from besides the settings: a round's bulletin, the
+    units' figures that round; the home page, every round's; the search page, the shards."""
+    figures = {rnd.id: json.dumps([[unit_id, units_state[unit_id]["summary"]["rounds"].get(rnd.id)]
+                                   for unit_id in order], ensure_ascii=False) for rnd in site.rounds}
+    inputs = {round_path(rnd.id): digest(settings, round_path(rnd.id), figures[rnd.id]) for rnd in site.rounds}
+    inputs["index.html"] = digest(settings, "index.html", *figures.values())
+    inputs["search.html"] = digest(settings, "search.html", *merged)
+    return inputs
 
 
 def _site_from_summaries(registry: Site, units_state: dict[str, dict]) -> Site:
@@ -435,26 +494,52 @@ def _site_from_summaries(registry: Site, units_state: dict[str, dict]) -> Site:
 
 
 def _assembled_files(config: SiteConfig, site: Site, vocabulary: dict[str, list[str]]
-                     ) -> dict[str, tuple[list[str], Callable[[list[str]], bytes]]]:
-    """Each site-wide file made of the units' parts: the sections it takes from every
-    unit, and how the file is made from them."""
-    files: dict[str, tuple[list[str], Callable[[list[str]], bytes]]] = {
-        ALL_PROJECTS_DATA: (["histories"], lambda parts: all_projects_file(config, site.rounds, parts)),
-    }
+                     ) -> dict[str, tuple[str | None, Joined]]:
+    """Each site-wide file made of the units' parts: the section it takes from every unit
+    (None: none), and how the file joins them."""
+    files: dict[str, tuple[str | None, Joined]] = {ALL_PROJECTS_DATA: ("histories", all_projects_layout(config, site.rounds))}
     for rnd in site.rounds:
-        files[round_data_path(rnd.id, "json")] = (
-            [f"json:{rnd.id}"], lambda parts, rnd=rnd: round_json_file(config, rnd, parts))
-        files[round_data_path(rnd.id, "csv")] = ([f"csv:{rnd.id}"], round_csv_file)
-    files[f"{SEARCH_FOLDER}/offline-data.js"] = (["offline"], lambda parts: offline_data_script(parts, vocabulary))
-    files[f"{SEARCH_FOLDER}/t2s.js"] = ([], lambda parts: [t2s_script()])
+        files[round_data_path(rnd.id, "json")] = (f"json:{rnd.id}", round_json_layout(config, rnd))
+        files[round_data_path(rnd.id, "csv")] = (f"csv:{rnd.id}", round_csv_layout())
+    files[f"{SEARCH_FOLDER}/offline-data.js"] = ("offline", offline_data_layout(vocabulary))
+    files[f"{SEARCH_FOLDER}/t2s.js"] = (None, Joined(t2s_script()))
     return files
+
+
+def _assemble(writer: "_Writer", reader: PartsReader, files: list[tuple[str, str | None, Joined]],
+              keys: list[str], scratch: Path) -> None:
+    """Write the files in one pass over the units, reading each unit's stored parts once."""
+    if not files:
+        return
+    sections = sorted({section for _, section, _ in files if section})
+    streams = [writer.open_stream(path, scratch) for path, _, _ in files]
+    try:
+        for stream, (_, _, layout) in zip(streams, files):
+            stream.write(layout.head)
+        started = [False] * len(files)
+        for key in keys:
+            found = reader.read(key, sections) if sections else {}
+            if found is None:
+                raise DamagedCache(key)
+            for index, (stream, (_, section, layout)) in enumerate(zip(streams, files)):
+                part = found.get(section, b"") if section else b""
+                if part:
+                    if started[index]:
+                        stream.write(layout.separator)
+                    stream.write(layout.escape(part) if layout.escape else part)
+                    started[index] = True
+        for stream, (_, _, layout) in zip(streams, files):
+            stream.write(layout.tail)
+    finally:
+        for stream in streams:
+            stream.close()
+    for stream in streams:
+        writer.finish_stream(stream)
 
 
 def _read_sections(reader: PartsReader, wanted: list[tuple[str, list[str]]]) -> Iterator[bytes]:
     """The sections of each unit in turn, read as they are needed."""
     for key, sections in wanted:
-        if not sections:
-            continue
         found = reader.read(key, sections)
         if found is None:
             raise DamagedCache(key)

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .i18n import Translator
 from .config import SiteConfig
@@ -94,40 +94,62 @@ def unit_open_data(site: Site, unit: Unit, translator: Translator) -> UnitOpenDa
     return UnitOpenData(round_json, round_csv, histories)
 
 
-def round_json_file(config: SiteConfig, rnd: Round, parts: Iterable[bytes]) -> Iterator[bytes]:
-    head = {
+@dataclass(frozen=True)
+class Joined:
+    """How a site-wide file is made of the units' parts: a head, each unit's non-empty part
+    (transformed by `escape`, if any) with a separator between them, and a tail. The build
+    writes it unit by unit, so a province's file is never whole in memory."""
+
+    head: bytes
+    separator: bytes = b""
+    tail: bytes = b""
+    escape: Callable[[bytes], bytes] | None = None
+
+    def join(self, parts: Iterable[bytes]) -> Iterator[bytes]:
+        yield self.head
+        first = True
+        for part in parts:
+            if part:
+                if not first:
+                    yield self.separator
+                yield self.escape(part) if self.escape else part
+                first = False
+        yield self.tail
+
+
+def round_json_layout(config: SiteConfig, rnd: Round) -> Joined:
+    return _json({
         "site": {"title": config.title, "publisher": config.publisher,
                  "supervision_phone": config.supervision_phone},
         "round": {"id": rnd.id, "title": rnd.title, "date": rnd.date.isoformat()},
         "fields": list(ENTRY_FIELDS),
-    }
-    return _json(head, parts)
+    })
 
 
-def round_csv_file(parts: Iterable[bytes]) -> Iterator[bytes]:
+def round_csv_layout() -> Joined:
     """UTF-8 with a BOM, CRLF line ends: what Excel needs to open Chinese text correctly."""
     buffer = io.StringIO()
     csv.DictWriter(buffer, fieldnames=ENTRY_FIELDS, lineterminator="\r\n").writeheader()
-    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    yield from parts
+    return Joined(("\ufeff" + buffer.getvalue()).encode("utf-8"))
 
 
-def all_projects_file(config: SiteConfig, rounds: tuple[Round, ...], parts: Iterable[bytes]) -> Iterator[bytes]:
+def all_projects_layout(config: SiteConfig, rounds: tuple[Round, ...]) -> Joined:
     return _json({
         "site": {"title": config.title, "publisher": config.publisher},
         "rounds": [{"id": r.id, "title": r.title, "date": r.date.isoformat()} for r in rounds],
-    }, parts)
+    })
 
 
 def assemble_open_data(config: SiteConfig, rounds: tuple[Round, ...], units: list[UnitOpenData]) -> dict[str, bytes]:
     """The files, from every unit's parts in display order (in memory; the build streams them)."""
     def encoded(texts: Iterable[str]) -> Iterator[bytes]:
         return (text.encode("utf-8") for text in texts)
-    files = {ALL_PROJECTS_DATA: b"".join(all_projects_file(config, rounds, encoded(u.histories for u in units)))}
+    files = {ALL_PROJECTS_DATA: b"".join(all_projects_layout(config, rounds).join(
+        encoded(u.histories for u in units)))}
     for rnd in rounds:
-        files[round_data_path(rnd.id, "json")] = b"".join(round_json_file(
-            config, rnd, encoded(u.round_json[rnd.id] for u in units if rnd.id in u.round_json)))
-        files[round_data_path(rnd.id, "csv")] = b"".join(round_csv_file(
+        files[round_data_path(rnd.id, "json")] = b"".join(round_json_layout(config, rnd).join(
+            encoded(u.round_json[rnd.id] for u in units if rnd.id in u.round_json)))
+        files[round_data_path(rnd.id, "csv")] = b"".join(round_csv_layout().join(
             encoded(u.round_csv[rnd.id] for u in units if rnd.id in u.round_csv)))
     return files
 
@@ -166,19 +188,10 @@ def _dump(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _json(head: dict, parts: Iterable[bytes]) -> Iterator[bytes]:
+def _json(head: dict) -> Joined:
     """Compact JSON, one project per line: readable in a text editor, diffable between
-    rounds, and written by the C encoder (indent= would fall back to pure Python).
-    Made of the units' parts as they come, so a province's file is never whole in memory."""
-    yield (_dump(head)[:-1] + ',"projects":[\n').encode("utf-8")
-    first = True
-    for part in parts:
-        if part:
-            if not first:
-                yield b",\n"
-            yield part
-            first = False
-    yield b"\n]}\n"
+    rounds, and written by the C encoder (indent= would fall back to pure Python)."""
+    return Joined((_dump(head)[:-1] + ',"projects":[\n').encode("utf-8"), b",\n", b"\n]}\n")
 
 
 def open_data_files(site: Site, translator: Translator) -> dict[str, bytes]:

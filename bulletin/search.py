@@ -30,6 +30,7 @@ from .config import SiteConfig
 from .content import STATUSES
 from .i18n import Translator
 from .markup import plain_text
+from .opendata import Joined
 from .model import History, Site
 from .pagefind_files import PagefindFormatProblem, make_reproducible
 from .pages import project_path
@@ -235,19 +236,16 @@ def offline_rows(records: list[SearchRecord], vocabulary: dict[str, list[str]]) 
             for record in records]
 
 
-def offline_data_script(rows: Iterable[bytes], vocabulary: dict[str, list[str]]) -> Iterator[bytes]:
-    """The data of the file:// search, as a classic script, from the units' rows (each
+def offline_data_layout(vocabulary: dict[str, list[str]]) -> Joined:
+    """The data of the file:// search, as a classic script, made of the units' rows (each
     unit's rows joined with commas, UTF-8)."""
     head = json.dumps(vocabulary, ensure_ascii=False, separators=(",", ":"))
-    yield _script_safe(f"window.BULLETIN_SEARCH_DATA = {head[:-1]}{',' if vocabulary else ''}\"projects\":[")
-    first = True
-    for row in rows:
-        if row:
-            if not first:
-                yield b","
-            yield _script_safe_bytes(row)
-            first = False
-    yield b"]};\n"
+    return Joined(_script_safe(f"window.BULLETIN_SEARCH_DATA = {head[:-1]}{',' if vocabulary else ''}\"projects\":["),
+                  b",", b"]};\n", _script_safe_bytes)
+
+
+def offline_data_script(rows: Iterable[bytes], vocabulary: dict[str, list[str]]) -> Iterator[bytes]:
+    return offline_data_layout(vocabulary).join(rows)
 
 
 def t2s_script() -> bytes:
