@@ -226,21 +226,27 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
         for name, source in merged_files(search_folders(site_dir, BUNDLED_STATIC, "static")).items():
             writer.emit(f"{ASSET_FOLDER}/{name}", source.read_bytes())
 
-        progress.stage("open data")
-        dirty = []
-        for path, (section, layout) in _assembled_files(config, site, context.vocabulary).items():
-            inputs[path] = digest(settings, path, *[f"{unit_id}:{units_state[unit_id]['parts'].get(section, '')}"
-                                                    for unit_id in order] if section else [])
-            if previous is not None and previous.inputs.get(path) == inputs[path] and path in previous.files:
-                writer.keep(path)
-            else:
-                dirty.append((path, section, layout))
-        _assemble(writer, reader, dirty, [units_state[unit_id]["key"] for unit_id in order], output.scratch)
-
+        indexer = None
         if with_search:
             language = pagefind_language(config, any(s["summary"]["cjk"] for s in units_state.values()))
-            _index_shards(writer, reader, units_state, shard_plan, language, settings, previous,
-                          inputs, shards, output.scratch, jobs or os.cpu_count() or 1, progress)
+            indexer = _ShardIndexer(writer, reader, units_state, shard_plan, language, settings, previous,
+                                    inputs, shards, output.scratch, jobs or os.cpu_count() or 1)
+        try:
+            progress.stage("open data")
+            dirty = []
+            for path, (section, layout) in _assembled_files(config, site, context.vocabulary).items():
+                inputs[path] = digest(settings, path, *[f"{unit_id}:{units_state[unit_id]['parts'].get(section, '')}"
+                                                        for unit_id in order] if section else [])
+                if previous is not None and previous.inputs.get(path) == inputs[path] and path in previous.files:
+                    writer.keep(path)
+                else:
+                    dirty.append((path, section, layout))
+            _assemble(writer, reader, dirty, [units_state[unit_id]["key"] for unit_id in order], output.scratch)
+            if indexer is not None:
+                indexer.finish(progress)
+        finally:
+            if indexer is not None:
+                indexer.close()
 
         if previous is not None:
             for path in previous.files:
@@ -557,48 +563,59 @@ def _shard_plan(units_state: dict[str, dict], order: list[str], shard_total: int
     return [(shard_folder(rank), members[shard]) for rank, shard in enumerate(sorted(members))]
 
 
-def _index_shards(writer: _Writer, reader: PartsReader, units_state: dict[str, dict],
-                  shard_plan: list[tuple[str, list[str]]], language: str, settings: str,
-                  previous: BuildState | None, inputs: dict[str, str], shards: dict[str, list[str]], scratch: Path,
-                  workers: int, progress: Progress) -> None:
-    """Index each shard whose units changed; keep the others' files as they are."""
-    dirty = []
-    for shard, (folder, unit_ids) in enumerate(shard_plan):
-        inputs[folder] = digest(settings, language, folder,
-                                *[f"{u}:{units_state[u]['parts'].get('documents', '')}" for u in unit_ids])
-        if (previous is not None and previous.inputs.get(folder) == inputs[folder] and folder in previous.shards
-                and all(path in previous.files for path in previous.shards[folder])):
-            shards[folder] = previous.shards[folder]
-            for path in shards[folder]:
-                writer.keep(path)
-        else:
-            dirty.append((shard, folder, unit_ids))
+class _ShardIndexer:
+    """Indexes each search shard whose units changed, in threads (the indexer is a separate
+    program, so it runs while this process assembles the open data); keeps the others'
+    files as they are."""
 
-    def index(item: tuple[int, str, list[str]]) -> tuple[str, Path]:
+    def __init__(self, writer: _Writer, reader: PartsReader, units_state: dict[str, dict],
+                 shard_plan: list[tuple[str, list[str]]], language: str, settings: str,
+                 previous: BuildState | None, inputs: dict[str, str], shards: dict[str, list[str]],
+                 scratch: Path, workers: int):
+        self.writer, self.reader, self.units_state = writer, reader, units_state
+        self.language, self.shards = language, shards
+        self.dirty = []
+        for shard, (folder, unit_ids) in enumerate(shard_plan):
+            inputs[folder] = digest(settings, language, folder,
+                                    *[f"{u}:{units_state[u]['parts'].get('documents', '')}" for u in unit_ids])
+            if (previous is not None and previous.inputs.get(folder) == inputs[folder]
+                    and folder in previous.shards and all(path in previous.files for path in previous.shards[folder])):
+                shards[folder] = previous.shards[folder]
+                for path in shards[folder]:
+                    writer.keep(path)
+            else:
+                self.dirty.append((shard, folder, unit_ids))
+        # The indexer's thousands of small working files, in memory where the system offers a
+        # RAM disk: creating files costs more than indexing them on some disks.
+        self.working = scratch
+        if self.dirty and Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
+            self.working = Path(tempfile.mkdtemp(prefix="bulletin-index-", dir="/dev/shm"))
+        self.scratch = scratch
+        self.pool = ThreadPoolExecutor(max_workers=min(workers, 2))  # the indexer itself uses every core
+        self.futures = [self.pool.submit(self._index, item) for item in self.dirty]
+
+    def _index(self, item: tuple[int, str, list[str]]) -> tuple[str, Path]:
         shard, folder, unit_ids = item
         documents = []
-        for text in _read_sections(reader, [(units_state[u]["key"], ["documents"]) for u in unit_ids]):
+        for text in _read_sections(self.reader, [(self.units_state[u]["key"], ["documents"]) for u in unit_ids]):
             documents += json.loads(text) if text else []
-        return folder, build_pagefind_index(documents, language, working / f"shard-{shard}")
+        return folder, build_pagefind_index(documents, self.language, self.working / f"shard-{shard}")
 
-    # The indexer's thousands of small working files, in memory where the system offers a
-    # RAM disk: creating files costs more than indexing them on some disks.
-    working = scratch
-    if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
-        working = Path(tempfile.mkdtemp(prefix="bulletin-index-", dir="/dev/shm"))
+    def finish(self, progress: Progress) -> None:
+        """Put every re-indexed shard's files in the output."""
+        progress.stage("search index")
+        for done, future in enumerate(self.futures, start=1):
+            folder, index = future.result()
+            files = merged_files([index])
+            self.shards[folder] = [f"{folder}/{name}" for name in files]
+            for name, source in files.items():
+                self.writer.emit(f"{folder}/{name}", source.read_bytes())
+            shutil.rmtree(index.parent, ignore_errors=True)  # a shard's files, once copied
+            progress.count(done, len(self.futures), "shards")
 
-    progress.stage("search index")
-    done = 0
-    try:
-        with ThreadPoolExecutor(max_workers=min(workers, 2)) as pool:  # the indexer itself uses every core
-            for folder, index in pool.map(index, dirty):
-                files = merged_files([index])
-                shards[folder] = [f"{folder}/{name}" for name in files]
-                for name, source in files.items():
-                    writer.emit(f"{folder}/{name}", source.read_bytes())
-                shutil.rmtree(index.parent, ignore_errors=True)  # a shard's files, once copied
-                done += 1
-                progress.count(done, len(dirty), "shards")
-    finally:
-        if working != scratch:
-            shutil.rmtree(working, ignore_errors=True)
+    def close(self) -> None:
+        for future in self.futures:
+            future.cancel()
+        self.pool.shutdown(wait=True)
+        if self.working != self.scratch:
+            shutil.rmtree(self.working, ignore_errors=True)
