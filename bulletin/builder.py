@@ -419,7 +419,7 @@ class _Writer:
         self.streams = 0
 
     def emit(self, path: str, data: bytes) -> None:
-        sha256 = hashlib_sha256(data)
+        sha256 = hashlib.sha256(data).hexdigest()
         before = self.previous.files.get(path) if self.previous else None
         if before is not None and before[0] == sha256:
             self.output.claim(path)
@@ -471,10 +471,6 @@ class _Stream:
             self.handle.close()
         except OSError as error:
             raise OutputProblem(f"cannot write {self.path}: {error.strerror or error}") from None
-
-
-def hashlib_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _site_page_inputs(settings: str, site: Site, units_state: dict[str, dict], order: list[str],
