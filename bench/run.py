@@ -545,12 +545,12 @@ def profile(site: Path, work: Path, args) -> dict:
         stats = pstats.Stats(str(stats_file))
         total = stats.total_tt
         wanted = {  # the build's steps, by function name in bulletin/
-            "load_site": "builder.py", "load_content": "content.py", "read_yaml_file": "source.py",
-            "check_document": "schema.py", "build_model": "model.py", "check_against_ledger": "ledger.py",
-            "plan_pages": "pages.py", "search_records": "search.py", "render": "render.py",
-            "render_markdown": "markup.py", "plain_text": "markup.py", "write": "output.py", "copy_file": "output.py",
-            "search_scripts": "search.py", "open_data_files": "opendata.py", "commit": "output.py",
-            "__exit__": "output.py", "build_site": "builder.py",
+            "build_unit": "unitwork.py", "load_unit_file": "content.py", "read_yaml_file": "source.py",
+            "check_document": "schema.py", "build_model": "model.py", "check_unit_files": "ledger.py",
+            "plan_unit_pages": "pages.py", "search_records": "search.py", "render": "render.py",
+            "render_markdown": "markup.py", "plain_text": "markup.py", "write_file": "output.py",
+            "unit_sections": "unitwork.py", "write_parts": "cache.py", "_assemble": "builder.py",
+            "commit": "output.py", "__exit__": "output.py", "build_site": "builder.py",
         }
         steps = {}
         for (filename, _, name), (_, calls, _, cumulative, _) in stats.stats.items():

@@ -22,7 +22,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from .cache import (BuildState, DamagedCache, PartsReader, cache_folder, clear_cache, digest, file_digest, file_record, folder_fingerprint, forget_state,
                     generator_fingerprint, keep_parts, output_matches, parts_folder, read_state, write_state)
@@ -72,13 +72,19 @@ def load_site(site_dir: Path, until_round: str | None = None) -> Site:
     """Read and validate everything, published rounds against the ledger included;
     raise ContentError listing every problem. With until_round, the site as of that
     round: later rounds are left out, as they were when it was published."""
+    config, site_document, later, ledger = _settings_until(site_dir, until_round)
+    content = load_content(site_dir, config, site_document, ignored_rounds=later)
+    corrections = check_against_ledger(ledger, config, content, site_document)
+    return build_model(config, content, corrections)
+
+
+def _settings_until(site_dir: Path, until_round: str | None):
+    """site.yaml and the ledger as of until_round (None: all rounds), and the later rounds' ids."""
     config, site_document = load_site_config(site_dir)
     later = rounds_after(config, until_round)
     config = replace(config, rounds=tuple(r for r in config.rounds if r.id not in later))
-    content = load_content(site_dir, config, site_document, ignored_rounds=later)
     ledger = tuple(p for p in read_ledger(site_dir) if p.round_id not in later)
-    corrections = check_against_ledger(ledger, config, content, site_document)
-    return build_model(config, content, corrections)
+    return config, site_document, later, ledger
 
 
 def rounds_after(config: SiteConfig, round_id: str | None) -> frozenset[str]:
@@ -183,7 +189,8 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
                 pages = {path: previous.files[path] for path in before["pages"]} if before else None
                 todo.append(UnitJob(unit, files[unit_id], keys[unit_id], pages if previous else None))
 
-        outcomes = _run_units(context, todo, _worker_count(jobs, todo), progress)
+        content_bytes = sum(sources[str(source.path)][1] for job in todo for source in job.files)
+        outcomes = _run_units(context, todo, _worker_count(jobs, content_bytes), progress)
         for outcome in outcomes:
             problems += outcome.problems
         if problems:
@@ -291,7 +298,8 @@ def check_site(site_dir: Path, progress: Progress | None = None, jobs: int | Non
         todo = [UnitJob(unit, files[unit_id], "", None) for unit_id, unit in unit_entries.items()]
         context = BuildContext(site_dir, Path(), Path(), config, None, None, ledger, {}, check_only=True,
                                with_search=False)
-        outcomes = _run_units(context, todo, _worker_count(jobs, todo), progress)
+        content_bytes = sum(_size(source.path) for job in todo for source in job.files)
+        outcomes = _run_units(context, todo, _worker_count(jobs, content_bytes), progress)
     finally:
         progress.done()
     problems += [problem for outcome in outcomes for problem in outcome.problems]
@@ -303,11 +311,8 @@ def check_site(site_dir: Path, progress: Progress | None = None, jobs: int | Non
 def _read_site(site_dir: Path, until_round: str | None):
     """site.yaml, the registry, where every unit file is, and the ledger, with the
     problems found in them that belong to no unit."""
-    config, site_document = load_site_config(site_dir)
-    later = rounds_after(config, until_round)
-    config = replace(config, rounds=tuple(r for r in config.rounds if r.id not in later))
+    config, site_document, later, ledger = _settings_until(site_dir, until_round)
     tree = scan_content(site_dir, config, site_document, ignored_rounds=later)
-    ledger = tuple(p for p in read_ledger(site_dir) if p.round_id not in later)
     problems = list(tree.problems) + check_published_rounds(ledger, config, site_document)
     registered = {unit["id"] for unit in tree.units}
     unregistered = {published_unit_id(f.path) for p in ledger for f in p.files} - registered
@@ -366,12 +371,12 @@ def _digest_or_missing(path: Path) -> str:
         return "unreadable"  # reported with its location when the unit is built
 
 
-def _worker_count(jobs: int | None, todo: list[UnitJob]) -> int:
+def _worker_count(jobs: int | None, content_bytes: int) -> int:
+    """--jobs, else BULLETIN_JOBS, else one per CPU for content large enough to gain from it."""
     if jobs is None and os.environ.get("BULLETIN_JOBS", "").isdigit():
         jobs = int(os.environ["BULLETIN_JOBS"])
     if jobs is None:
-        size = sum(_size(source.path) for job in todo for source in job.files)
-        jobs = (os.cpu_count() or 1) if size >= PARALLEL_FROM_BYTES else 1
+        jobs = (os.cpu_count() or 1) if content_bytes >= PARALLEL_FROM_BYTES else 1
     return max(1, min(jobs, 32))
 
 
@@ -418,14 +423,19 @@ class _Writer:
         self.records = records
         self.streams = 0
 
+    def _unchanged(self, path: str, sha256: str) -> bool:
+        """True, and the previous file kept, when its bytes are the ones the file would get."""
+        before = self.previous.files.get(path) if self.previous else None
+        if before is None or before[0] != sha256:
+            return False
+        self.output.claim(path)
+        self.records[path] = before
+        return True
+
     def emit(self, path: str, data: bytes) -> None:
         sha256 = hashlib.sha256(data).hexdigest()
-        before = self.previous.files.get(path) if self.previous else None
-        if before is not None and before[0] == sha256:
-            self.output.claim(path)
-            self.records[path] = before
-            return
-        self.records[path] = file_record(sha256, self.output.write(path, data))
+        if not self._unchanged(path, sha256):
+            self.records[path] = file_record(sha256, self.output.write(path, data))
 
     def open_stream(self, path: str, scratch: Path) -> "_Stream":
         """A file made piece by piece (a province's open data is hundreds of MB): written
@@ -436,15 +446,13 @@ class _Writer:
     def finish_stream(self, stream: "_Stream") -> None:
         """Put the file in place, or drop it if its bytes are the previous build's."""
         sha256 = stream.hasher.hexdigest()
-        before = self.previous.files.get(stream.path) if self.previous else None
-        if before is not None and before[0] == sha256:
+        if self._unchanged(stream.path, sha256):
             stream.temporary.unlink()
-            self.output.claim(stream.path)
-            self.records[stream.path] = before
-            return
-        self.records[stream.path] = file_record(sha256, self.output.move_in(stream.path, stream.temporary))
+        else:
+            self.records[stream.path] = file_record(sha256, self.output.move_in(stream.path, stream.temporary))
 
     def keep(self, path: str) -> None:
+        """The previous build's file, whose inputs are unchanged: not even made again."""
         self.output.claim(path)
         self.records[path] = self.previous.files[path]
 

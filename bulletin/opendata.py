@@ -1,7 +1,8 @@
 """Open data beside the pages: every project entry as JSON and CSV per round, and every project's
 history as one JSON file. Field names are documented in the README ("Open data").
 
-Pure functions from the model to bytes; the output module writes them.
+Pure functions: each unit's rows as text parts (unit_open_data), and how a file joins every
+unit's parts (Joined layouts); the builder streams the files, the output module writes them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .i18n import Translator
 from .config import SiteConfig
 from .model import Entry, History, Round, Site, Step, Unit, UnitRound
-from .pages import ALL_PROJECTS_DATA, project_path, round_data_path
+from .pages import project_path
 
 ENTRY_FIELDS = (
     "round_id", "round_title", "round_date", "unit_id", "unit_name", "unit_group", "number", "project_id",
@@ -140,20 +141,6 @@ def all_projects_layout(config: SiteConfig, rounds: tuple[Round, ...]) -> Joined
     })
 
 
-def assemble_open_data(config: SiteConfig, rounds: tuple[Round, ...], units: list[UnitOpenData]) -> dict[str, bytes]:
-    """The files, from every unit's parts in display order (in memory; the build streams them)."""
-    def encoded(texts: Iterable[str]) -> Iterator[bytes]:
-        return (text.encode("utf-8") for text in texts)
-    files = {ALL_PROJECTS_DATA: b"".join(all_projects_layout(config, rounds).join(
-        encoded(u.histories for u in units)))}
-    for rnd in rounds:
-        files[round_data_path(rnd.id, "json")] = b"".join(round_json_layout(config, rnd).join(
-            encoded(u.round_json[rnd.id] for u in units if rnd.id in u.round_json)))
-        files[round_data_path(rnd.id, "csv")] = b"".join(round_csv_layout().join(
-            encoded(u.round_csv[rnd.id] for u in units if rnd.id in u.round_csv)))
-    return files
-
-
 def _csv_value(value: Any) -> str:
     if value is None:
         return ""
@@ -192,8 +179,3 @@ def _json(head: dict) -> Joined:
     """Compact JSON, one project per line: readable in a text editor, diffable between
     rounds, and written by the C encoder (indent= would fall back to pure Python)."""
     return Joined((_dump(head)[:-1] + ',"projects":[\n').encode("utf-8"), b",\n", b"\n]}\n")
-
-
-def open_data_files(site: Site, translator: Translator) -> dict[str, bytes]:
-    return assemble_open_data(site.config, site.rounds,
-                              [unit_open_data(site, unit, translator) for unit in site.units])

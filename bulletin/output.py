@@ -147,9 +147,6 @@ class StagedOutput:
         safe_join(self.out_dir, relative)
         self.deleted.append(relative)
 
-    def copy_file(self, relative: str, source: Path) -> None:
-        self.write(relative, source.read_bytes())
-
     def commit(self) -> None:
         """Put the new site in place: one atomic exchange where the system offers it, so
         the output folder exists at every moment; else two renames, and an interrupted

@@ -265,12 +265,3 @@ def _script_safe_bytes(data: bytes) -> bytes:
     """_script_safe on UTF-8 text already encoded (whole characters: a unit's rows)."""
     return (data.replace(b"<", b"\\u003c").replace("\u2028".encode("utf-8"), b"\\u2028")
             .replace("\u2029".encode("utf-8"), b"\\u2029"))
-
-
-def search_scripts(rows: list[str], vocabulary: dict[str, list[str]]) -> dict[str, bytes]:
-    """The classic scripts of the search page, by output path (in memory)."""
-    return {
-        f"{SEARCH_FOLDER}/offline-data.js": b"".join(offline_data_script((r.encode("utf-8") for r in rows),
-                                                                          vocabulary)),
-        f"{SEARCH_FOLDER}/t2s.js": t2s_script(),
-    }
