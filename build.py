@@ -93,13 +93,17 @@ def check(site_dir: Path) -> None:
 
 @cli.command()
 @site_option
-@click.option("--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: public/ in the site folder).")
 def serve(site_dir: Path, port: int, out_dir: Path | None) -> None:
     """Build, serve on 127.0.0.1, and rebuild when anything changes."""
-    from bulletin.serve import serve_site
-    serve_site(site_dir, out_dir or site_dir / "public", port)
+    from bulletin.output import OutputProblem
+    from bulletin.serve import ServeProblem, serve_site
+    try:
+        serve_site(site_dir, out_dir or site_dir / "public", port)
+    except (OutputProblem, ServeProblem) as error:
+        report_failure(error, "nothing was built or served.")
 
 
 @cli.command()
@@ -136,7 +140,7 @@ def archive(site_dir: Path, round_id: str | None, out_dir: Path | None) -> None:
 @click.argument("bundle", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 def verify(bundle: Path) -> None:
     """Check an archived bundle: name every altered, missing or extra file."""
-    from bulletin.archive import ArchiveProblem, verify_archive
+    from bulletin.verify import ArchiveProblem, verify_archive
     try:
         report = verify_archive(bundle)
     except ArchiveProblem as error:

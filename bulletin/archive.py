@@ -1,4 +1,4 @@
-"""Archiving: each published round as a verifiable bundle, and the check of a bundle.
+"""Archiving: each published round as a verifiable bundle (verify.py checks one).
 
 A bundle is a BagIt bag (RFC 8493, written by the `bagit` library) holding the
 site built as of the round (later rounds left out), with a SHA-256 manifest and
@@ -18,44 +18,41 @@ import re
 import subprocess
 import tempfile
 import zipfile
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import bagit
 
 from . import __version__
 from .builder import build_site, load_site_config
-from .ledger import LEDGER_PATH, read_ledger
+from .config import shown_round
+from .content import UNIT_ROUND_SCHEMA
+from .schema import check_document
+from .source import read_yaml_file
+from .ledger import LEDGER_PATH, read_ledger, shown_as_published
+from .verify import CHECKSUM, ArchiveProblem
 
-CHECKSUM = "sha256"
 _SLUG = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-class ArchiveProblem(Exception):
-    """The bundle cannot be made or read; the message says why."""
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    files: int  # payload files listed in the manifest
-    altered: tuple[str, ...]
-    missing: tuple[str, ...]
-    extra: tuple[str, ...]
-    other: tuple[str, ...]  # problems that are not about one file
-
-    @property
-    def ok(self) -> bool:
-        return not (self.altered or self.missing or self.extra or self.other)
-
-
 def site_name(site_dir: Path, configured: str, base_url: str) -> str:
+    """What names the site's archives: its id, else a slug of its address or folder, cut so
+    that `<name>-<round>.zip` stays a file name every system accepts."""
     if configured:
         return configured
     if base_url:
         slug = _SLUG.sub("-", re.sub(r"^[a-z]+://", "", base_url)).strip("-")
         if slug:
-            return slug
-    return _SLUG.sub("-", site_dir.resolve().name).strip("-") or "site"
+            return _short(slug)
+    return _short(_SLUG.sub("-", site_dir.resolve().name).strip("-")) or "site"
+
+
+_NAME_AT_MOST = 80
+
+
+def _short(slug: str) -> str:
+    if len(slug) <= _NAME_AT_MOST:
+        return slug
+    return f"{slug[:_NAME_AT_MOST - 9]}-{hashlib.sha256(slug.encode()).hexdigest()[:8]}"
 
 
 def content_digest(site_dir: Path, round_ids: list[str]) -> str:
@@ -86,6 +83,17 @@ def source_revision(site_dir: Path) -> str:
     return revision + (" (with uncommitted changes)" if dirty else "")
 
 
+def latest_correction(site_dir: Path, config, round_ids: list[str]) -> dt.date | None:
+    """The date of the latest correction declared in the given rounds: under the round in
+    site.yaml, or in its unit files (read after a successful build, so they are valid)."""
+    dates = [c.date for r in config.rounds if r.id in round_ids for c in r.corrections]
+    for round_id in round_ids:
+        for path in sorted((site_dir / "content" / round_id).glob("*.y*ml")):
+            data, _ = check_document(read_yaml_file(path, site_dir), UNIT_ROUND_SCHEMA, "unit's project list")
+            dates += [c["date"] for c in (data or {}).get("corrections") or ()]
+    return max(dates, default=None)
+
+
 def make_archive(site_dir: Path, round_id: str | None, out_dir: Path) -> Path:
     config, _ = load_site_config(site_dir)
     published = {p.round_id: p for p in read_ledger(site_dir)}
@@ -102,8 +110,13 @@ def make_archive(site_dir: Path, round_id: str | None, out_dir: Path) -> Path:
     name = f"{site_name(site_dir, config.id, config.base_url)}-{round_id}"
     # The bag's dates are the publication's, not the clock's, so it can be rebuilt byte for byte.
     stamp = rnd.date
-    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
-        stamp = dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.timezone.utc).date()
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        try:
+            stamp = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        except (ValueError, OverflowError, OSError):
+            raise ArchiveProblem(f"SOURCE_DATE_EPOCH={epoch} is not a time in seconds since 1970 (a date "
+                                 "before the year 10000); unset it or give seconds, not milliseconds") from None
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -114,9 +127,12 @@ def make_archive(site_dir: Path, round_id: str | None, out_dir: Path) -> Path:
         bag_dir = Path(scratch) / name
         build_site(site_dir, bag_dir, until_round=round_id)
         revision = source_revision(site_dir)
+        # What the round showed when published (its declared corrections applied), not today's site.yaml.
+        shown = shown_round(config, shown_as_published(config, tuple(published.values())).rounds[
+            config.rounds.index(rnd)], ())[0]
         info = {
-            "Source-Organization": config.publisher,
-            "External-Description": f"{config.title}: {rnd.title} ({rnd.date.isoformat()})",
+            "Source-Organization": shown.publisher,
+            "External-Description": f"{shown.title}: {rnd.title} ({rnd.date.isoformat()})",
             "External-Identifier": name,
             "Bulletin-Round": round_id,
             "Bulletin-Round-Title": rnd.title,
@@ -127,6 +143,9 @@ def make_archive(site_dir: Path, round_id: str | None, out_dir: Path) -> Path:
             "Bagging-Date": stamp.isoformat(),
             "Bag-Software-Agent": f"bulletin {__version__} with bagit.py {bagit.VERSION}",
         }
+        corrected = latest_correction(site_dir, config, included)
+        if corrected is not None:  # the bag holds a corrected text: when the latest correction was made
+            info["Corrected-Date"] = corrected.isoformat()
         if revision:
             info["Source-Revision"] = revision
         bagit.make_bag(str(bag_dir), info, checksums=[CHECKSUM])
@@ -148,50 +167,6 @@ def _zip_folder(folder: Path, target: Path, stamp: dt.date) -> None:
             member.external_attr = 0o644 << 16
             member.compress_type = zipfile.ZIP_DEFLATED
             bundle.writestr(member, path.read_bytes(), compresslevel=9)
-
-
-def verify_archive(bundle: Path) -> VerifyReport:
-    """Check a bundle against its own manifests, naming every altered, missing or extra file."""
-    try:
-        archive = zipfile.ZipFile(bundle)
-    except (OSError, zipfile.BadZipFile) as error:
-        raise ArchiveProblem(f"{bundle}: not a readable zip file ({error})") from None
-    with archive, tempfile.TemporaryDirectory(prefix="bulletin-verify-") as scratch:
-        names = archive.namelist()
-        tops = {PurePosixPath(n).parts[0] for n in names if PurePosixPath(n).parts}
-        for member in names:
-            parts = PurePosixPath(member).parts
-            if member.startswith("/") or ".." in parts or "\\" in member or ":" in member:
-                raise ArchiveProblem(f"{bundle}: refusing unsafe path in the zip: {member!r}")
-        if len(tops) != 1:
-            raise ArchiveProblem(f"{bundle}: expected one bag folder in the zip, found {len(tops)}")
-        archive.extractall(scratch)
-        return _verify_bag(Path(scratch) / tops.pop())
-
-
-def _verify_bag(bag_dir: Path) -> VerifyReport:
-    try:
-        bag = bagit.Bag(str(bag_dir))
-    except bagit.BagError as error:
-        return VerifyReport(0, (), (), (), (f"not a valid BagIt bag: {error}",))
-    listed = {path: hashes.get(CHECKSUM) for path, hashes in bag.entries.items()}
-    on_disk = {p.relative_to(bag_dir).as_posix() for p in bag_dir.rglob("*") if p.is_file()}
-    # Files every bag has, which the tag manifest does not list by design.
-    unlisted_tags = {f"tagmanifest-{algorithm}.txt" for algorithm in bag.algorithms}
-    altered, missing = [], []
-    for path, expected in sorted(listed.items()):
-        if path not in on_disk:
-            missing.append(path)
-        elif expected is None or _sha256(bag_dir / path) != expected:
-            altered.append(path)
-    extra = sorted(on_disk - set(listed) - unlisted_tags)
-    other = []
-    if not (altered or missing or extra):
-        try:
-            bag.validate(processes=1)
-        except bagit.BagValidationError as error:
-            other.append(str(error))
-    return VerifyReport(len(bag.payload_entries()), tuple(altered), tuple(missing), tuple(extra), tuple(other))
 
 
 def _sha256(path: Path) -> str:

@@ -30,14 +30,16 @@ from .config import SiteConfig, load_site_config
 from .content import Content, SourceFile, load_content, scan_content
 from .i18n import load_translator
 from .ledger import (LEDGER_PATH, PublishedRound, check_against_ledger, check_published_rounds, check_unit_files,
-                     publish, published_unit_id, read_ledger)
+                     ledger_lock, publish, published_unit_id, read_ledger, shown_as_published)
 from .model import Site, UnitRoundSummary, build_model
 from .opendata import Joined, all_projects_layout, round_csv_layout, round_json_layout
-from .output import OutputProblem, StagedOutput, check_output_folder, merged_files, recover_interrupted_swap
+from .output import (STAMP, OutputProblem, StagedOutput, check_output_folder, merged_files, read_stamp,
+                     recover_interrupted_swap, stages_inside)
 from .pages import ALL_PROJECTS_DATA, ASSET_FOLDER, plan_site_pages, round_data_path, round_path
 from .problems import ContentError, Location, Problem, did_you_mean
 from .progress import Progress
 from .render import Renderer, TemplateProblem
+from .sitefiles import unsafe_site_entries
 from .search import (SEARCH_FOLDER, SearchProblem, build_pagefind_index, filter_vocabulary, offline_data_layout,
                      pagefind_language, shard_count, shard_folder, shard_of, t2s_script)
 from .unitwork import BuildContext, UnitJob, UnitOutcome, build_unit, set_context, worker_started
@@ -72,6 +74,9 @@ def load_site(site_dir: Path, until_round: str | None = None) -> Site:
     """Read and validate everything, published rounds against the ledger included;
     raise ContentError listing every problem. With until_round, the site as of that
     round: later rounds are left out, as they were when it was published."""
+    unsafe = unsafe_site_entries(site_dir)
+    if unsafe:  # nothing is read through them, not even to check it
+        raise ContentError(unsafe)
     config, site_document, later, ledger = _settings_until(site_dir, until_round)
     content = load_content(site_dir, config, site_document, ignored_rounds=later)
     corrections = check_against_ledger(ledger, config, content, site_document)
@@ -84,6 +89,7 @@ def _settings_until(site_dir: Path, until_round: str | None):
     later = rounds_after(config, until_round)
     config = replace(config, rounds=tuple(r for r in config.rounds if r.id not in later))
     ledger = tuple(p for p in read_ledger(site_dir) if p.round_id not in later)
+    config = shown_as_published(config, ledger)  # published rounds show what they showed then
     return config, site_document, later, ledger
 
 
@@ -106,20 +112,25 @@ class PublishProblem(Exception):
 
 
 def publish_round(site_dir: Path, round_id: str) -> PublishedRound:
-    """Freeze a valid round: record its files and site entry in the ledger."""
-    config, site_document = load_site_config(site_dir)
-    content = load_content(site_dir, config, site_document)
-    ledger = read_ledger(site_dir)
-    check_against_ledger(ledger, config, content, site_document)
-    if round_id not in [r.id for r in config.rounds]:
-        raise PublishProblem(f"round '{round_id}' is not listed under rounds: in site.yaml")
-    if any(p.round_id == round_id for p in ledger):
-        raise PublishProblem(f"round '{round_id}' is already published; a correction is made in its unit files "
-                             "under corrections:, never by publishing again")
-    try:
-        return publish(site_dir, config, content, ledger, round_id)
-    except OSError as error:
-        raise PublishProblem(f"cannot write the ledger: {error.strerror or error}; nothing was recorded") from None
+    """Freeze a valid round: record its files and site entry in the ledger. Two publishes
+    at once take turns: each reads the ledger as the other left it."""
+    unsafe = unsafe_site_entries(site_dir)
+    if unsafe:
+        raise ContentError(unsafe)
+    with ledger_lock(site_dir):
+        config, site_document = load_site_config(site_dir)
+        content = load_content(site_dir, config, site_document)
+        ledger = read_ledger(site_dir)
+        check_against_ledger(ledger, config, content, site_document)
+        if round_id not in [r.id for r in config.rounds]:
+            raise PublishProblem(f"round '{round_id}' is not listed under rounds: in site.yaml")
+        if any(p.round_id == round_id for p in ledger):
+            raise PublishProblem(f"round '{round_id}' is already published; a correction is made in its unit "
+                                 "files under corrections:, never by publishing again")
+        try:
+            return publish(site_dir, config, content, ledger, round_id)
+        except OSError as error:
+            raise PublishProblem(f"cannot write the ledger: {error.strerror or error}; nothing was recorded") from None
 
 
 # Below this much content, worker processes cost more than they save.
@@ -133,7 +144,9 @@ def build_site(site_dir: Path, out_dir: Path, with_search: bool = True, until_ro
     into a folder built before reuses what did not change (see cache), unless `full`."""
     started = time.perf_counter()
     progress = progress or Progress.quiet()
-    check_output_folder(out_dir, site_dir)
+    check_output_folder(out_dir, site_dir)  # before anything is written, moved or created
+    if stages_inside(out_dir):
+        full = True  # at a drive's root there is no room beside the output for a cache
     try:
         recover_interrupted_swap(out_dir)  # even when this build fails, the last good site is back in place
     except OSError:
@@ -164,7 +177,7 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
     previous = read_state(out_dir, site_dir)
     known_sources = previous.sources if previous is not None and not full else {}
     incremental = (not full and previous is not None and previous.settings == settings
-                   and output_matches(out_dir, previous.files))
+                   and output_matches(out_dir, previous.files, ignore=STAMP))
     if not incremental:
         previous = None
 
@@ -262,21 +275,28 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
         progress.stage("writing")
         state = BuildState(str(site_dir.resolve()), str(out_dir.resolve()), settings, with_search,
                            records, units_state, inputs, shards, sources)
-        if state != previous:
+        if state != previous or read_stamp(out_dir) != set(records):
             forget_state(out_dir)  # until the output is what the new state describes
-            output.commit()
+            output.commit(records)
+            if output.inside:
+                return _report(site, units_state, records, output, outcomes, incremental)
             try:
                 keep_parts(new_parts, out_dir, {unit["key"] for unit in units_state.values()})
                 write_state(out_dir, state)
             except OSError:
                 forget_state(out_dir)  # the site is built; only the next build's head start is lost
 
+    return _report(site, units_state, records, output, outcomes, incremental)
+
+
+def _report(site: Site, units_state: dict[str, dict], records: dict[str, list], output: StagedOutput,
+            outcomes: list[UnitOutcome], incremental: bool) -> BuildReport:
     html_pages = sum(1 for path in records if path.endswith(".html") and not path.startswith(("pagefind/",
                                                                                                 ASSET_FOLDER + "/")))
     return BuildReport(
         rounds=len(site.rounds),
         units=len({unit_id for _, unit_id in site.unit_rounds}),
-        projects=projects,
+        projects=sum(state["summary"]["projects"] for state in units_state.values()),
         entries=sum(state["summary"]["entries"] for state in units_state.values()),
         pages=html_pages,
         files=len(records),
@@ -311,6 +331,9 @@ def check_site(site_dir: Path, progress: Progress | None = None, jobs: int | Non
 def _read_site(site_dir: Path, until_round: str | None):
     """site.yaml, the registry, where every unit file is, and the ledger, with the
     problems found in them that belong to no unit."""
+    unsafe = unsafe_site_entries(site_dir)
+    if unsafe:  # nothing is read through them, not even to check it
+        raise ContentError(unsafe)
     config, site_document, later, ledger = _settings_until(site_dir, until_round)
     tree = scan_content(site_dir, config, site_document, ignored_rounds=later)
     problems = list(tree.problems) + check_published_rounds(ledger, config, site_document)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 FORMAT = "bulletin-build-cache/2"
 STATE_FILE = "state.bin"
+LOCK_FILE = "lock"  # held by the build writing the output (see output.lock_output); never removed
 PARTS_FOLDER = "parts"
 _PARTS_MAGIC = b"bulletin-parts/1\n"
 
@@ -141,21 +142,50 @@ def forget_state(out_dir: Path) -> None:
 
 
 def clear_cache(out_dir: Path) -> None:
-    """Remove the cache, or whatever took its name (a file, a link): the next build is full."""
+    """Empty the cache, or remove whatever took its name (a file, a link): the next build
+    is full. Its lock stays: a build may be holding it."""
     folder = cache_folder(out_dir)
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         folder.unlink()
     elif folder.is_dir():
-        shutil.rmtree(folder, ignore_errors=True)
+        for path in folder.iterdir():
+            if path.name == LOCK_FILE:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
+
+
+def recorded_files(out_dir: Path) -> set[str] | None:
+    """The files the last build of out_dir wrote, as its cache records them whatever site
+    it was built from; None without a readable record. Outputs of versions before the
+    stamp (output.STAMP) are recognised by it."""
+    try:
+        raw = (cache_folder(out_dir) / STATE_FILE).read_bytes()
+        header, _, body = raw.partition(b"\n")
+        envelope = json.loads(header)
+        if envelope.get("sha256") != hashlib.sha256(body).hexdigest():
+            return None
+        data = marshal.loads(body)
+        if data.get("out") != str(out_dir.resolve()):
+            return None
+        return set(data["files"])
+    except (OSError, ValueError, TypeError, EOFError, KeyError, AttributeError, UnicodeDecodeError):
+        return None
 
 
 class DamagedCache(Exception):
     """A stored part failed its check while it was being read."""
 
 
-def output_matches(out_dir: Path, files: dict[str, list]) -> bool:
-    """True when the output folder holds exactly the recorded files, each unchanged
-    since it was written (same size, modification time and inode)."""
+def output_matches(out_dir: Path, files: dict[str, list], ignore: str = "") -> bool:
+    """True when the output folder holds exactly the recorded files (and `ignore`, the
+    output's stamp, at its top), each unchanged since it was written (same size,
+    modification time and inode)."""
     seen = 0
     stack = [(out_dir, "")]
     try:
@@ -164,6 +194,8 @@ def output_matches(out_dir: Path, files: dict[str, list]) -> bool:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     relative = prefix + entry.name
+                    if relative == ignore:
+                        continue
                     if entry.is_dir(follow_symlinks=False):
                         stack.append((Path(entry.path), relative + "/"))
                         continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .problems import ContentError, Location, Problem
@@ -16,10 +16,26 @@ LANGUAGE_SYNONYMS = (
     ("english", "en"), ("英文", "en"), ("英语", "en"),
 )
 
+# What a round's pages show of the site (site.yaml) and of a unit (units.yaml): recorded in the
+# ledger when the round is published, and changed afterwards only by a declared correction.
+SITE_FIELDS = ("title", "publisher", "supervision.phone", "supervision.note")
+UNIT_FIELDS = ("name", "group")
+
+ROUND_CORRECTION_SCHEMA = Record((
+    Field("date", Date(), True, "when the correction was made"),
+    Field("reason", Text(multiline=True), True, "why the published value was wrong"),
+    Field("unit", Identifier(), False, "the unit whose name or group is corrected; none for the site's own fields"),
+    Field("field", OneOf(SITE_FIELDS + UNIT_FIELDS), True,
+          "what is corrected: title, publisher, supervision.phone, supervision.note, or a unit's name or group"),
+    Field("value", Text(), True, "the corrected value, shown from now on in this round's pages"),
+))
+
 ROUND_SCHEMA = Record((
     Field("id", Identifier(), True, "stable name of the round, used in URLs and as its content folder"),
     Field("title", Text(), True, "how the round is called, e.g. 第二轮公布"),
     Field("date", Date(), True, "publication date, e.g. 2021-08-24"),
+    Field("corrections", ListOf(ROUND_CORRECTION_SCHEMA), False,
+          "declared corrections of what a published round showed of the site or of a unit (更正)"),
 ))
 
 SITE_SCHEMA = Record((
@@ -41,10 +57,51 @@ SITE_SCHEMA = Record((
 
 
 @dataclass(frozen=True)
+class ShownSite:
+    """What a round's pages show of the site: its name, publisher and supervision phone."""
+
+    title: str
+    publisher: str
+    supervision_phone: str
+    supervision_note: str
+
+
+@dataclass(frozen=True)
+class ShownUnit:
+    """What a round's pages show of a unit."""
+
+    id: str
+    name: str
+    group: str
+    order: float
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """What a round showed when it was published, as the ledger recorded it."""
+
+    site: ShownSite
+    units: tuple[ShownUnit, ...]  # every registered unit, in display order
+
+
+@dataclass(frozen=True)
+class RoundCorrection:
+    """A declared correction of a value a published round showed (site.yaml, under the round)."""
+
+    date: dt.date
+    reason: str
+    field: str  # one of SITE_FIELDS, or of UNIT_FIELDS when unit is set
+    value: str
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class RoundConfig:
     id: str
     title: str
     date: dt.date
+    corrections: tuple[RoundCorrection, ...] = ()
+    record: RoundRecord | None = None  # set from the ledger for a published round that recorded it
 
 
 @dataclass(frozen=True)
@@ -88,6 +145,16 @@ def _check_rounds(document: SourceDocument, rounds: list[dict]):
             checker.report(("rounds", index, "id"),
                            f"round '{entry['id']}' {same} {line}); each round needs its own id")
         seen.setdefault(folded, index)
+        for number, correction in enumerate(entry.get("corrections") or ()):
+            unit_field = correction["field"] in UNIT_FIELDS
+            if unit_field and not correction.get("unit"):
+                checker.report(("rounds", index, "corrections", number, "field"),
+                               f"'{correction['field']}' is a unit's field: add unit: <unit id>, or use one of "
+                               f"{', '.join(SITE_FIELDS)} to correct the site's own value")
+            elif correction.get("unit") and not unit_field:
+                checker.report(("rounds", index, "corrections", number, "field"),
+                               f"a unit's correction names field: {' or '.join(UNIT_FIELDS)}; "
+                               f"'{correction['field']}' is the site's own: remove unit:")
         if index and entry["date"] < rounds[index - 1]["date"]:
             checker.report(("rounds", index, "date"),
                            f"{entry['date']} is before the previous round's date "
@@ -103,7 +170,49 @@ def parse_site_config(data: dict) -> SiteConfig:
         supervision_phone=data["supervision"]["phone"],
         supervision_note=data["supervision"].get("note", ""),
         base_url=data.get("base_url", ""),
-        rounds=tuple(RoundConfig(r["id"], r["title"], r["date"]) for r in data["rounds"]),
+        rounds=tuple(RoundConfig(r["id"], r["title"], r["date"], tuple(
+            RoundCorrection(c["date"], c["reason"], c["field"], c["value"], c.get("unit", ""))
+            for c in r.get("corrections") or ())) for r in data["rounds"]),
         id=data.get("id", ""),
         search_shard_size=max(1, int((data.get("search") or {}).get("shard_size", 5_000))),
     )
+
+
+def current_site(config: SiteConfig) -> ShownSite:
+    """What site.yaml says now: what a round not recorded in the ledger shows."""
+    return ShownSite(config.title, config.publisher, config.supervision_phone, config.supervision_note)
+
+
+SITE_ATTRIBUTES = {"title": "title", "publisher": "publisher", "supervision.phone": "supervision_phone",
+                   "supervision.note": "supervision_note"}
+
+
+@dataclass(frozen=True)
+class AppliedCorrection:
+    correction: RoundCorrection
+    before: str  # what the round showed until this correction
+
+
+def shown_round(config: SiteConfig, round_config: RoundConfig, current_units: tuple[ShownUnit, ...]
+                ) -> tuple[ShownSite, dict[str, ShownUnit], tuple[AppliedCorrection, ...]]:
+    """What a round's pages show of the site and of each unit: the values the ledger recorded
+    when it was published (the current ones when it recorded none), with the round's declared
+    corrections applied in date order. A correction of an unknown unit is left out (the ledger
+    check reports it)."""
+    record = round_config.record
+    site = record.site if record is not None else current_site(config)
+    units = {unit.id: unit for unit in (record.units if record is not None else current_units)}
+    applied = []
+    for correction in sorted(round_config.corrections, key=lambda c: c.date):
+        if correction.unit:
+            unit = units.get(correction.unit)
+            if unit is None:
+                continue
+            before = getattr(unit, correction.field)
+            units[unit.id] = replace(unit, **{correction.field: correction.value})
+        else:
+            attribute = SITE_ATTRIBUTES[correction.field]
+            before = getattr(site, attribute)
+            site = replace(site, **{attribute: correction.value})
+        applied.append(AppliedCorrection(correction, before))
+    return site, units, tuple(applied)

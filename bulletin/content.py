@@ -27,7 +27,8 @@ STATUS_SYNONYMS = (
 YAML_SUFFIXES = (".yaml", ".yml")
 
 UNIT_SCHEMA = Record((
-    Field("id", Identifier(), True, "stable name of the unit; its files are named <id>.yaml"),
+    Field("id", Identifier(reserved=(("index", "each round's bulletin page, rounds/<round>/index.html"),)), True,
+          "stable name of the unit; its files are named <id>.yaml"),
     Field("name", Text(), True, "the unit's name, e.g. 区委办公室"),
     Field("group", Text(), True, "the group it is listed under, e.g. 镇乡街 or 区直部门"),
     Field("order", Number(minimum=None), False, "position in lists (smaller first)"),
@@ -41,7 +42,7 @@ PROJECT_SCHEMA = Record((
     Field("id", Identifier(), True, "stable name of the project within its unit, the same in every round"),
     Field("title", Text(), True, "领办项目: what was pledged"),
     Field("status", OneOf(STATUSES, STATUS_SYNONYMS), True, "where the project stands"),
-    Field("progress", Text(multiline=True), True, "工作进展, in Markdown"),
+    Field("progress", Text(multiline=True, markdown=True), True, "工作进展, in Markdown"),
     Field("lead", Text(), False, "领办人: who leads it"),
     Field("category", Text(), False, "category or batch, e.g. 人居环境"),
     Field("location", Text(), False, "village, community or street concerned"),
@@ -62,6 +63,10 @@ CORRECTION_SCHEMA = Record((
     Field("date", Date(), True, "when the correction was made"),
     Field("reason", Text(multiline=True), True, "why the published text was changed"),
     Field("project", Identifier(), True, "id of the corrected project"),
+    Field("state", Text(), False, "the project as corrected, as the build reports it (e.g. dkfpaimcobhe): "
+                                  "a later edit then needs a correction of its own"),
+    Field("redact", Text(), False, "text published by mistake (an ID or mobile number), removed from every "
+                                   "copy of this file: the pages say that something was removed, never what"),
 ))
 
 UNIT_ROUND_SCHEMA = Record((

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +44,31 @@ def load_translator(language: str, template_dirs: list[Path], site_dir: Path) ->
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             raise ContentError([Problem(Location(document.display_path, 1, 1), "",
                                         "a translation table maps each key to a text")])
+        problems = [Problem(document.where((key,), key=True), str(key), why)
+                    for key, text in data.items() if (why := _placeholder_problem(text))]
+        if problems:
+            raise ContentError(problems)
         table.update(data)
     if not table:
         raise ContentError([Problem(Location("site.yaml", 1, 1), "language",
                                     f"no translation table for language '{language}'")])
     return Translator(language, table)
+
+
+_SMALL_WIDTH = re.compile(r"(0?[1-9]d)?")
+
+
+def _placeholder_problem(text: str) -> str:
+    """Why a translation's {placeholders} cannot be used, or "". Only names are allowed, with
+    at most a small zero-padded width ({month:02d}): a width such as {year:>999999999} would
+    fill memory, and {x.attr} or {x[0]} would reach into the values."""
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None]
+    except ValueError as error:
+        return f"braces do not pair up ({error}); write a literal brace as {{{{ or }}}}"
+    for name, spec, conversion in fields:
+        if not name.isidentifier() or conversion or not _SMALL_WIDTH.fullmatch(spec):
+            return (f"'{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}' is not a "
+                    "placeholder a translation may use: write the value's name alone in braces, e.g. {year}")
+    return ""

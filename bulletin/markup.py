@@ -33,10 +33,58 @@ class _ImagesToText(markdown.treeprocessors.Treeprocessor):
                 element.text = description
 
 
+class _LinearInlineProcessor(markdown.treeprocessors.InlineProcessor):
+    """Python-Markdown's inline pass, resuming after each match instead of from the start.
+
+    Upstream searches the whole paragraph again after every match it replaces, so a
+    paragraph of n characters with m matches costs n * m: 5,000 code spans in one
+    paragraph take seconds, and each unclosed '[' before them is scanned to the end
+    again for every link after it (minutes). Positions before a match had no match
+    when they were searched, and the placeholder that replaces the match holds no
+    Markdown character, so resuming after it finds the same matches
+    (tests/test_markup.py compares the two on random text)."""
+
+    def _InlineProcessor__applyPattern(self, pattern, data, patternIndex, startIndex=0):
+        for exclude in pattern.ANCESTOR_EXCLUDES:
+            if exclude.lower() in self.ancestors:
+                return data, False, 0
+        if not isinstance(pattern, markdown.inlinepatterns.InlineProcessor):  # pragma: no cover
+            return super()._InlineProcessor__applyPattern(pattern, data, patternIndex, startIndex)
+        match = None
+        for match in pattern.getCompiledRegExp().finditer(data, startIndex):
+            node, start, end = pattern.handleMatch(match, data)
+            if start is None or end is None:
+                match = None
+                continue
+            break
+        if not match:
+            return data, False, 0
+        if node is None:
+            return data, True, end
+        if not isinstance(node, str) and not isinstance(node.text, markdown.util.AtomicString):
+            for child in [node] + list(node):
+                if child.text:
+                    self.ancestors.append(child.tag.lower())
+                    child.text = self._InlineProcessor__handleInline(child.text, patternIndex + 1)
+                    self.ancestors.pop()
+                if child.tail:
+                    child.tail = self._InlineProcessor__handleInline(child.tail, patternIndex)
+        placeholder = self._InlineProcessor__stashNode(node, pattern.type())
+        # The one case where a position already searched can match now: the rest of a
+        # run of the same character, as in `**x*`, whose first '*' opens an <em> once
+        # `*x*` has become a placeholder. Upstream finds it by starting over; going back
+        # over that run (at most '***', the longest emphasis marker) finds it too.
+        resume = start
+        while resume > max(0, start - 3) and data[resume - 1] == data[start]:
+            resume -= 1
+        return f"{data[:start]}{placeholder}{data[end:]}", True, resume
+
+
 class _SafeMarkdown(markdown.Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_LinearInlineProcessor(md), "inline", 20)
         md.treeprocessors.register(_ImagesToText(md), "images_to_text", 0)
 
 
@@ -64,6 +112,116 @@ def _inert_line(text: str) -> str | None:
     line = text[:-1] if text.endswith("\n") else text
     if _INERT_LINE.fullmatch(line) and line == line.strip() and not _BLOCK_START.match(line):
         return line
+    return None
+
+
+# Limits on the few Markdown constructs whose cost grows faster than the text
+# (measured at 20,000 characters, the longest progress text allowed): past them a
+# build would take minutes, or crash. Each is far beyond what prose needs, and is
+# checked before anything is built (see markdown_problem).
+MAX_BACKTICK_RUN = 10  # cost is cubic in a run's length: 2,000 backticks take 28 s
+# Each '[' or '](' is read up to its closing bracket, or to the end of its paragraph
+# when there is none: so many open at once cost time squared.
+MAX_OPEN_BRACKETS = 10
+MAX_NESTING = 20  # lists and quotes nest by recursion, which overflows past a few hundred levels
+
+_BLANK_LINE = re.compile(r"[ \t]*")
+_BLOCK_MARKER = re.compile(r"[ \t]*(?:>|[*+-](?=[ \t])|\d+[.)](?=[ \t]))")
+
+
+def markdown_problem(text: str) -> str | None:
+    """What in the Markdown text would make rendering it slow or impossible, said
+    with its line and column in the text, or None; linear in the text's length."""
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        problem = _nesting_problem(line)
+        if problem:
+            return f"line {number} of the text: {problem}"
+    paragraph: list[tuple[int, str]] = []
+    for number, line in enumerate(lines + [""], start=1):
+        if _BLANK_LINE.fullmatch(line):
+            problem = _paragraph_problem(paragraph) if paragraph else None
+            if problem:
+                return problem
+            paragraph = []
+        else:
+            paragraph.append((number, line))
+    return None
+
+
+def _nesting_problem(line: str) -> str | None:
+    """Lists and quotes opened at the start of one line, each indentation by 4 counting as one."""
+    depth, position, width = 0, 0, 0
+    while True:
+        marker = _BLOCK_MARKER.match(line, position)
+        if not marker:
+            break
+        depth += 1
+        position = marker.end()
+    spaces = re.match(r"[ \t]*", line)
+    width = len(spaces.group().expandtabs(4))
+    if depth + width // 4 > MAX_NESTING:
+        return (f"lists or quotes nested more than {MAX_NESTING} levels deep; "
+                "write the text with fewer '-', '>' or '1.' in front and less indentation")
+    return None
+
+
+def _paragraph_problem(paragraph: list[tuple[int, str]]) -> str | None:
+    """Backtick runs, and '[' and '](' open (nested, or never closed) many at once, in one paragraph: what
+    Markdown reads as one text, from the first line after a blank line to the next blank one."""
+    where = [(number, column) for number, line in paragraph for column in range(1, len(line) + 2)]
+    text = "\n".join(line for _, line in paragraph)
+
+    def at(index: int) -> str:
+        return f"line {where[index][0]}, column {where[index][1]} of the text"
+
+    runs = [(m.start(), m.end()) for m in re.finditer(r"`+", text)]
+    for start, end in runs:
+        if end - start > MAX_BACKTICK_RUN:
+            return (f"{at(start)}: {end - start} backticks (`) in a row; at most {MAX_BACKTICK_RUN} may stand "
+                    "together (Markdown reads them as the start of code): remove some")
+    # Code, from a run of backticks to the next run as long, is not read for links.
+    code_end: dict[int, int] = {}
+    next_run: dict[int, int] = {}  # length -> index into runs of the next run that long
+    for index in range(len(runs) - 1, -1, -1):
+        start, end = runs[index]
+        length = end - start
+        if length in next_run:
+            code_end[start] = runs[next_run[length]][1]
+        next_run[length] = index
+    brackets: list[int] = []  # where each open '[' is
+    parens: list[tuple[int, bool]] = []  # where each open '(' is, and whether it follows ']'
+    links = 0  # open '(' that follow ']'
+    index = 0
+    while index < len(text):
+        character = text[index]
+        if character == "\\":
+            index += 2
+            continue
+        if character == "`":
+            run_end = index
+            while run_end < len(text) and text[run_end] == "`":
+                run_end += 1
+            index = code_end.get(index, run_end)
+            continue
+        if character == "[":
+            brackets.append(index)
+            if len(brackets) > MAX_OPEN_BRACKETS:
+                return (f"{at(index)}: more than {MAX_OPEN_BRACKETS} '[' are open here (nested, or never "
+                        "closed by ']'); close each link's text with ']', or write brackets that are not "
+                        "links as \\[ or as full-width 【】")
+        elif character == "]" and brackets:
+            brackets.pop()
+        elif character == "(":
+            opens_link = index > 0 and text[index - 1] == "]"
+            parens.append((index, opens_link))
+            links += opens_link
+            if opens_link and links > MAX_OPEN_BRACKETS:
+                return (f"{at(index - 1)}: more than {MAX_OPEN_BRACKETS} link addresses ('](') are open "
+                        "here (nested, or never closed by ')'); close each link's address with ')'")
+        elif character == ")" and parens:
+            links -= parens.pop()[1]
+        index += 1
     return None
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from .config import SiteConfig
+from .config import UNIT_FIELDS, ShownSite, ShownUnit, SiteConfig, shown_round
 from .content import STATUSES, Content
 
 CLOSED_STATUSES = frozenset({"completed", "cancelled"})
@@ -28,19 +28,35 @@ CORRECTED_FIELDS = ("number", "title", "status", "progress", "lead", "category",
 
 
 @dataclass(frozen=True)
-class Round:
-    id: str
-    title: str
-    date: dt.date
-    position: int  # 0 for the oldest round
-
-
-@dataclass(frozen=True)
 class Unit:
     id: str
     name: str
     group: str
     order: float
+
+
+@dataclass(frozen=True)
+class Round:
+    id: str
+    title: str
+    date: dt.date
+    position: int  # 0 for the oldest round
+    # What its pages show of the site: as published (see ledger), declared corrections applied.
+    site: ShownSite | None = None
+    units: tuple[Unit, ...] = ()  # units its pages show otherwise than units.yaml does now
+    notices: tuple["Correction", ...] = ()  # declared corrections of the site's or a unit's values
+
+    @cached_property
+    def _units_by_id(self) -> dict[str, Unit]:
+        return {unit.id: unit for unit in self.units}
+
+    def shown_unit(self, unit: Unit) -> Unit:
+        """The unit as this round's pages show it."""
+        return self._units_by_id.get(unit.id, unit)
+
+    def notices_of_unit(self, unit_id: str) -> tuple["Correction", ...]:
+        """The corrections a unit's page of this round shows: the site's own and the unit's."""
+        return tuple(notice for notice in self.notices if notice.unit_id in ("", unit_id))
 
 
 @dataclass(frozen=True)
@@ -94,8 +110,11 @@ class Correction:
 
     date: dt.date
     reason: str
-    project_id: str
+    project_id: str  # "" for a correction of the site's or a unit's values
     changes: tuple[Change, ...]  # published -> current; field "added"/"removed" for whole projects
+    unit_id: str = ""  # a unit's name or group corrected (project_id is then "")
+    redaction: bool = False  # text removed from every copy: the notice says when and why, never what
+    redacted_in: tuple[str, ...] = ()  # the projects whose text held it
 
 
 @dataclass(frozen=True)
@@ -104,8 +123,9 @@ class CorrectedFile:
 
     round_id: str
     unit_id: str
-    published: tuple[Entry, ...]  # the list as first published
+    published: tuple[Entry, ...]  # the list as first published (redactions applied)
     notices: tuple[Correction, ...]
+    redactions: tuple[str, ...] = ()  # texts replaced by the redaction mark in every copy of the list
 
 
 @dataclass(frozen=True)
@@ -198,15 +218,30 @@ class Site:
 
     def corrections_of(self, round_id: str, unit_id: str, project_id: str) -> tuple[Correction, ...]:
         corrected = self.corrections.get((round_id, unit_id))
-        return tuple(n for n in corrected.notices if n.project_id == project_id) if corrected else ()
+        return tuple(n for n in corrected.notices
+                     if n.project_id == project_id and not n.redaction or project_id in n.redacted_in
+                     ) if corrected else ()
 
     @property
     def latest_round(self) -> Round:
         return self.rounds[-1]
 
     def round_units(self, round_id: str) -> list[UnitRound]:
-        return [self.unit_rounds[(round_id, unit.id)] for unit in self.units
-                if (round_id, unit.id) in self.unit_rounds]
+        """The units' lists in a round, each unit named, grouped and ordered as that round shows it."""
+        rnd = self._rounds_by_id[round_id]
+        found = []
+        for unit in self.units:
+            unit_round = self.unit_rounds.get((round_id, unit.id))
+            if unit_round is not None:
+                shown = rnd.shown_unit(unit)
+                found.append(unit_round if unit_round.unit == shown else replace(unit_round, unit=shown))
+        if rnd.units:
+            found.sort(key=lambda unit_round: (unit_round.unit.order, unit_round.unit.id))
+        return found
+
+    @cached_property
+    def _rounds_by_id(self) -> dict[str, Round]:
+        return {rnd.id: rnd for rnd in self.rounds}
 
     def unit_histories(self, unit_id: str) -> list[History]:
         return self._histories_by_unit.get(unit_id, [])
@@ -222,15 +257,18 @@ class Site:
 
 def build_model(config: SiteConfig, content: Content,
                 corrections: dict[tuple[str, str], CorrectedFile] | None = None) -> Site:
-    rounds = tuple(Round(r.id, r.title, r.date, index) for index, r in enumerate(config.rounds))
     units = tuple(sorted((Unit(u["id"], u["name"], u["group"], u.get("order", 0)) for u in content.units),
                          key=lambda unit: (unit.order, unit.id)))
+    rounds = tuple(_round(config, index, units) for index in range(len(config.rounds)))
     groups = tuple(dict.fromkeys(unit.group for unit in units))
 
     reports: dict[tuple[str, str], tuple[Entry, ...]] = {}
+    mark = redaction_mark(config.language)
     for unit_file in content.unit_files:
+        corrected = (corrections or {}).get((unit_file.round_id, unit_file.unit_id))
         reports[(unit_file.round_id, unit_file.unit_id)] = tuple(
-            entry_from_project(unit_file.unit_id, unit_file.round_id, number, project)
+            redact_entry(entry_from_project(unit_file.unit_id, unit_file.round_id, number, project),
+                         corrected.redactions if corrected else (), mark)
             for number, project in enumerate(unit_file.projects, start=1))
 
     histories: dict[tuple[str, str], History] = {}
@@ -246,9 +284,62 @@ def build_model(config: SiteConfig, content: Content,
         for rnd in rounds:
             submitted = (rnd.id, unit.id) in reports
             if submitted or rnd.id in missing:
-                unit_rounds[(rnd.id, unit.id)] = UnitRound(unit, rnd, reports.get((rnd.id, unit.id), ()),
+                unit_rounds[(rnd.id, unit.id)] = UnitRound(rnd.shown_unit(unit), rnd, reports.get((rnd.id, unit.id), ()),
                                                            tuple(missing.get(rnd.id, ())), submitted)
     return Site(config, rounds, units, unit_rounds, histories, groups, dict(corrections or {}))
+
+
+# Field names of the notices of site and unit corrections (translated as change.<name>).
+SITE_CHANGE_FIELDS = {"title": "site_title", "publisher": "publisher", "supervision.phone": "supervision_phone",
+                      "supervision.note": "supervision_note"}
+UNIT_CHANGE_FIELDS = {"name": "unit_name", "group": "unit_group"}
+
+
+def _round(config: SiteConfig, index: int, units: tuple[Unit, ...]) -> Round:
+    """A round with what its pages show of the site and of the units (see config.shown_round)."""
+    round_config = config.rounds[index]
+    current = tuple(ShownUnit(unit.id, unit.name, unit.group, unit.order) for unit in units)
+    site, shown_units, applied = shown_round(config, round_config, current)
+    by_id = {unit.id: unit for unit in units}
+    differing = tuple(Unit(u.id, u.name, u.group, u.order) for u in shown_units.values()
+                      if by_id.get(u.id) != Unit(u.id, u.name, u.group, u.order))
+    notices = tuple(Correction(a.correction.date, a.correction.reason, "", (Change(
+        (UNIT_CHANGE_FIELDS if a.correction.field in UNIT_FIELDS and a.correction.unit else SITE_CHANGE_FIELDS)
+        [a.correction.field], a.before, a.correction.value),), unit_id=a.correction.unit) for a in applied)
+    return Round(round_config.id, round_config.title, round_config.date, index, site, differing, notices)
+
+
+REDACTION_MARKS = {"zh-CN": "［已删除］", "en": "[redacted]"}
+
+
+def redaction_mark(language: str) -> str:
+    """What replaces redacted text on every page and in the open data."""
+    return REDACTION_MARKS.get(language, REDACTION_MARKS["zh-CN"])
+
+
+def entry_texts(entry: Entry) -> tuple[str, ...]:
+    """Every text of an entry a page shows."""
+    return (entry.title, entry.progress, entry.lead, entry.category, entry.location,
+            entry.funding.unit if entry.funding else "",
+            entry.target.name if entry.target else "", entry.target.unit if entry.target else "")
+
+
+def redact_entry(entry: Entry, texts: tuple[str, ...], mark: str) -> Entry:
+    """The entry with every occurrence of each text replaced by the mark."""
+    if not texts or not any(text in field for text in texts for field in entry_texts(entry)):
+        return entry
+
+    def clean(value: str) -> str:
+        for text in texts:
+            value = value.replace(text, mark)
+        return value
+
+    return replace(
+        entry, title=clean(entry.title), progress=clean(entry.progress), lead=clean(entry.lead),
+        category=clean(entry.category), location=clean(entry.location),
+        funding=replace(entry.funding, unit=clean(entry.funding.unit)) if entry.funding else None,
+        target=replace(entry.target, name=clean(entry.target.name), unit=clean(entry.target.unit))
+        if entry.target else None)
 
 
 def entry_from_project(unit_id: str, round_id: str, number: int, project: dict) -> Entry:

@@ -12,13 +12,17 @@ import datetime as dt
 import json
 import os
 import shutil
+import unicodedata
 from pathlib import Path
 
 import yaml
 
 from .builder import load_site
-from .schema import PLAIN_NAME
+from .schema import PLAIN_NAME, WINDOWS_RESERVED
 from .source import decode_text
+
+
+TITLE_AT_MOST = 500  # as any one-line field (schema.Text)
 
 
 class NewRoundProblem(Exception):
@@ -26,18 +30,25 @@ class NewRoundProblem(Exception):
 
 
 def new_round(site_dir: Path, round_id: str, title: str, date_text: str) -> list[Path]:
-    if not PLAIN_NAME.match(round_id):
-        raise NewRoundProblem(f"round id '{round_id}' is not a plain name: use letters, digits, '-' and '_'")
+    if not PLAIN_NAME.fullmatch(round_id):
+        raise NewRoundProblem(f"round id {round_id!r} is not a plain name: use letters, digits, '-' and '_'")
+    if round_id.upper() in WINDOWS_RESERVED:
+        raise NewRoundProblem(f"round id '{round_id}' is a device name on Windows, where a folder of that name "
+                              "cannot be opened or copied: choose another id")
     try:
         date = dt.date.fromisoformat(date_text)
     except ValueError:
         raise NewRoundProblem(f"--date '{date_text}' is not a date written like 2021-10-25") from None
     if not title.strip():
         raise NewRoundProblem("--title must not be empty")
+    if len(title.strip()) > TITLE_AT_MOST or any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in title):
+        raise NewRoundProblem(f"--title must be one line of at most {TITLE_AT_MOST} characters, without "
+                              "control or invisible characters")
 
     site = load_site(site_dir)  # only a valid site is extended
-    if any(r.id == round_id for r in site.rounds):
-        raise NewRoundProblem(f"round '{round_id}' is already listed in site.yaml")
+    same = next((r.id for r in site.rounds if r.id.casefold() == round_id.casefold()), None)
+    if same is not None:  # r2 and R2 would be one folder on Windows and macOS
+        raise NewRoundProblem(f"round '{same}' is already listed in site.yaml")
     latest = site.latest_round
     if date < latest.date:
         raise NewRoundProblem(f"{date} is before the latest round '{latest.id}' ({latest.date})")
@@ -55,7 +66,13 @@ def new_round(site_dir: Path, round_id: str, title: str, date_text: str) -> list
         for path in sorted(source.iterdir()):
             if path.is_file() and not path.name.startswith("."):
                 copy = target / path.name
-                shutil.copyfile(path, copy)
+                raw = path.read_bytes()
+                text = decode_text(raw, f"content/{latest.id}/{path.name}")
+                kept = without_corrections(text)
+                if kept == text:
+                    copy.write_bytes(raw)  # as written, byte for byte
+                else:
+                    copy.write_text(kept, encoding="utf-8", newline="")
                 created.append(copy)
         temporary = site_yaml.with_name(".site.yaml.tmp")
         temporary.write_text(updated, encoding="utf-8", newline="")
@@ -65,6 +82,28 @@ def new_round(site_dir: Path, round_id: str, title: str, date_text: str) -> list
         site_yaml.with_name(".site.yaml.tmp").unlink(missing_ok=True)
         raise NewRoundProblem(f"cannot write the new round: {error.strerror or error}; nothing was changed") from None
     return created
+
+
+def without_corrections(text: str) -> str:
+    """A unit file's text without its top-level `corrections:` block: they correct the
+    round they were declared in, not the next one. Every other line stays as written."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return text
+    if not isinstance(root, yaml.MappingNode):
+        return text
+    keys = [key for key, _ in root.value]
+    for index, (key, value) in enumerate(root.value):
+        if key.value != "corrections":
+            continue
+        lines = text.splitlines(keepends=True)
+        start = key.start_mark.line
+        end = keys[index + 1].start_mark.line if index + 1 < len(keys) else len(lines)
+        while end > start + 1 and lines[end - 1].lstrip().startswith("#"):
+            end -= 1  # a comment just before the next key belongs to it
+        return "".join(lines[:start] + lines[end:])
+    return text
 
 
 def append_round(text: str, round_id: str, title: str, date: dt.date) -> str:

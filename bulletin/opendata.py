@@ -119,9 +119,12 @@ class Joined:
 
 
 def round_json_layout(config: SiteConfig, rnd: Round) -> Joined:
+    # What the round's bulletin showed of the site (rnd.site: as published, corrections
+    # applied), not what site.yaml says today.
+    shown = rnd.site or config
+    phone = rnd.site.supervision_phone if rnd.site else config.supervision_phone
     return _json({
-        "site": {"title": config.title, "publisher": config.publisher,
-                 "supervision_phone": config.supervision_phone},
+        "site": {"title": shown.title, "publisher": shown.publisher, "supervision_phone": phone},
         "round": {"id": rnd.id, "title": rnd.title, "date": rnd.date.isoformat()},
         "fields": list(ENTRY_FIELDS),
     })

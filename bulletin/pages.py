@@ -154,15 +154,16 @@ def plan_unit_pages(site: Site, unit: Unit) -> list[Page]:
         if unit_round is None:
             continue
         corrected = site.corrections.get((rnd.id, unit.id))
+        name = unit_round.unit.name  # as the round shows it (see Round.shown_unit)
         pages.append(Page(unit_round_path(rnd.id, unit.id), "unit_round.html", {
             "round": rnd, "unit_round": unit_round, "unit": unit, "corrected": corrected,
             "as_published": False,
-        }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(unit.name))))
+        }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(name))))
         if corrected:
             first = replace(unit_round, entries=corrected.published)
             pages.append(Page(published_unit_round_path(rnd.id, unit.id), "unit_round.html", {
                 "round": rnd, "unit_round": first, "unit": unit, "corrected": corrected, "as_published": True,
-            }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(unit.name, unit_round_path(rnd.id, unit.id)),
+            }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(name, unit_round_path(rnd.id, unit.id)),
                       Crumb("as_published", translate=True))))
 
     histories = site.unit_histories(unit.id)
@@ -197,5 +198,7 @@ def _home_context(site: Site) -> dict[str, Any]:
 
 def _by_group(site: Site, unit_rounds: list[UnitRound] | list[UnitRoundSummary]
               ) -> list[tuple[str, list[UnitRound] | list[UnitRoundSummary]]]:
-    return [(group, [ur for ur in unit_rounds if ur.unit.group == group])
-            for group in site.groups if any(ur.unit.group == group for ur in unit_rounds)]
+    # The groups in the order of the round's units, which is site.groups' order unless the
+    # round shows the units grouped or ordered as they were when it was published.
+    groups = dict.fromkeys(ur.unit.group for ur in unit_rounds)
+    return [(group, [ur for ur in unit_rounds if ur.unit.group == group]) for group in groups]

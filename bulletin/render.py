@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 
 from .content import STATUSES
 from .i18n import Translator
@@ -41,8 +43,28 @@ def format_change_value(value: object, translator: Translator) -> str:
     return str(value)
 
 
+class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
+    """Jinja2's sandbox: a district's templates may format what they are given, never
+    reach Python's internals (`cycler.__init__.__globals__.os`) to run code or read files.
+
+    Whether an attribute is safe depends only on its name and the kind of object it is
+    asked of (jinja2.sandbox.is_internal_attribute), so the answer is kept per (type,
+    name): a page reads the same few attributes thousands of times."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self._safe: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        key = (type(obj), attr)
+        safe = self._safe.get(key)
+        if safe is None:
+            safe = self._safe[key] = super().is_safe_attribute(obj, attr, value)
+        return safe
+
+
 def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
-    environment = jinja2.Environment(
+    environment = _Sandbox(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder)) for folder in template_dirs]),
         autoescape=True,  # every value from content is escaped unless it passed the Markdown sanitizer
         undefined=jinja2.StrictUndefined,
@@ -73,8 +95,11 @@ class Renderer:
             try:
                 self.environment.get_template(name)
             except jinja2.TemplateSyntaxError as error:
-                raise TemplateProblem(f"{error.filename or error.name}:{error.lineno}: template error: "
-                                      f"{error.message}") from None
+                raise TemplateProblem(_syntax_message(error)) from None
+            except UnicodeDecodeError:
+                raise TemplateProblem(f"templates/{name}:1: template error: the file is not saved as UTF-8 "
+                                      "(saved as GBK or ANSI by Notepad?); open it and save it again as "
+                                      "UTF-8") from None
 
     def render(self, page: Page, site: Site | None = None) -> str:
         """The page as HTML; `site` is the part of the site the page shows when it is not
@@ -90,9 +115,41 @@ class Renderer:
                 link=links, page_path=page.path, trail=trail, units_by_id=self.units_by_id,
                 rounds_by_id=self.rounds_by_id, status_labels=self.status_labels)
         except jinja2.TemplateSyntaxError as error:
-            raise TemplateProblem(f"{error.filename or error.name}:{error.lineno}: template error: "
-                                  f"{error.message}") from None
-        except jinja2.TemplateError as error:
-            raise TemplateProblem(f"templates/{page.template}: cannot render {page.path}: {error}") from None
+            raise TemplateProblem(_syntax_message(error)) from None
+        except jinja2.TemplateNotFound as error:
+            raise TemplateProblem(f"{_where(error, page.template)}: template error: no template named "
+                                  f"'{error.name}' in templates/ (while rendering {page.path})") from None
         except KeyError as error:  # a missing translation
-            raise TemplateProblem(f"templates/{page.template}: {error.args[0]}") from None
+            raise TemplateProblem(f"{_where(error, page.template)}: {error.args[0]}") from None
+        except jinja2.sandbox.SecurityError as error:
+            raise TemplateProblem(f"{_where(error, page.template)}: template error: not allowed in a template: "
+                                  f"{error} (while rendering {page.path})") from None
+        except jinja2.TemplateError as error:
+            raise TemplateProblem(f"{_where(error, page.template)}: template error: {error.message or error} "
+                                  f"(while rendering {page.path})") from None
+        except (ArithmeticError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as error:
+            # {{ 1/0 }}, {{ "a" + 1 }}: an error in a template's own expressions
+            raise TemplateProblem(f"{_where(error, page.template)}: template error: {type(error).__name__}: "
+                                  f"{error} (while rendering {page.path})") from None
+
+
+def _syntax_message(error: jinja2.TemplateSyntaxError) -> str:
+    return f"{_template_path(error.filename, error.name)}:{error.lineno}: template error: {error.message}"
+
+
+def _template_path(filename: str | None, name: str | None) -> str:
+    """A template as staff find it: templates/<name>, or the file's own path."""
+    if name:
+        return f"templates/{name}"
+    return filename or "templates/"
+
+
+def _where(error: BaseException, fallback: str) -> str:
+    """templates/<file>:<line> of the template line that raised, as Jinja reports it in the
+    traceback; the page's template when no template frame is found."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt", ".js")) and frame.lineno:
+            parts = Path(frame.filename).parts
+            name = "/".join(parts[parts.index("templates") + 1:]) if "templates" in parts else Path(frame.filename).name
+            return f"templates/{name}:{frame.lineno}"
+    return f"templates/{fallback}"

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .markup import markdown_problem
 from .problems import Location, Problem, closest, did_you_mean, fullwidth_hint, halfwidth
 from .source import SourceDocument, format_path
 
-PLAIN_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]+")  # used with fullmatch: "$" would let a final line break in
+# Ids name files (projects/<unit>/<id>.html, <unit>.yaml, archives/<site>-<round>.zip),
+# and a file system refuses a name past 255 bytes: the build would fail, unlocated.
+MAX_ID_LENGTH = 100
 # Names Windows gives to devices: a file called CON.html (any case) cannot be
 # written or opened there, and archives are unzipped on Windows PCs.
 WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
@@ -80,10 +86,66 @@ class Type:
         raise NotImplementedError
 
 
+# Characters that cannot be seen but change what is read: bidi controls reorder
+# the text around them (a title with U+202E reads backwards, in the page's
+# <title> too), and zero-width characters split a word so that searching for
+# it finds nothing.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_REVERSING = frozenset("\u202b\u202e\u2067")  # right-to-left embedding, override, isolate
+_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u180e")
+_ZWJ = "\u200d"
+
+
+def _invisible_problem(text: str, multiline: bool) -> str | None:
+    """The first invisible character that misleads, where it is and what it does, or None.
+
+    In text over several lines a zero width joiner (U+200D) between two symbols is
+    allowed: it is how emoji such as 👨‍👩‍👧 are written, and shows as one picture."""
+    for index, character in enumerate(text):
+        if _CONTROL.match(character):
+            # written as a YAML escape ("\0", "\e"): the reader refuses them typed raw
+            where = _where_in(text, index, multiline)
+            return (f"contains the control character U+{ord(character):04X} at {where} (written as an escape "
+                    "such as \\0 or \\e); delete it: it cannot be shown and breaks pages and data")
+        if character not in _BIDI_CONTROLS and character not in _ZERO_WIDTH:
+            continue
+        if (multiline and character == _ZWJ and 0 < index < len(text) - 1
+                and _joins_symbols(text[index - 1], text[index + 1])):
+            continue
+        where = _where_in(text, index, multiline)
+        if character in _REVERSING:
+            effect = "it reverses the text after it"
+        elif character in _BIDI_CONTROLS:
+            effect = "it changes the direction in which the text around it is shown"
+        else:
+            effect = "it splits the word it stands in, so searching for that word finds nothing"
+        return (f"contains an invisible character U+{ord(character):04X} {unicodedata.name(character, '')} "
+                f"at {where}; delete it ({effect})")
+    return None
+
+
+def _where_in(text: str, index: int, multiline: bool) -> str:
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return f"line {line}, column {column} of the text" if multiline else f"column {column}"
+
+
+# C0 and C1 controls and DEL, but for tabs and line breaks: one-line text turns them into
+# spaces, and text over several lines keeps its lines.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _joins_symbols(before: str, after: str) -> bool:
+    # Before the joiner may also stand a variation selector (U+FE0F) or a skin tone (Sk).
+    return (unicodedata.category(before) in ("So", "Sk") or before == "\ufe0f") and \
+        unicodedata.category(after) == "So"
+
+
 @dataclass(frozen=True)
 class Text(Type):
     multiline: bool = False
     max_length: int = 0  # 0: 500 characters on one line, 20,000 over several
+    markdown: bool = False  # rendered as Markdown: also checked for what would make that slow
 
     @property
     def limit(self) -> int:
@@ -101,6 +163,15 @@ class Text(Type):
             hint = "" if self.multiline else "; a title or name fits on one line: longer text belongs under progress:"
             checker.report(path, f"is {len(text)} characters long; at most {self.limit} are allowed{hint}")
             return None
+        invisible = _invisible_problem(text, self.multiline)
+        if invisible:
+            checker.report(path, invisible)
+            return None
+        if self.markdown:
+            slow = markdown_problem(text)
+            if slow:
+                checker.report(path, slow)
+                return None
         if not self.multiline:
             text = " ".join(text.split())
         return text
@@ -127,6 +198,10 @@ def _not_text(value: Any, path: tuple, checker: Checker) -> str:
 
 @dataclass(frozen=True)
 class Identifier(Type):
+    # Names the site's own pages take where this id names a page (a unit called `index`
+    # would be written over each round's bulletin, rounds/<round>/index.html): name -> why.
+    reserved: tuple[tuple[str, str], ...] = ()
+
     def check(self, value, path, checker):
         if isinstance(value, (bool, int, float, dt.date)):
             # `id: 3` or `id: 2021-2` is a fine name, as written: `010` must
@@ -135,7 +210,15 @@ class Identifier(Type):
         if not isinstance(value, str):
             checker.report(path, f"expected a plain name, found {describe(value)}")
             return None
-        if not PLAIN_NAME.match(value):
+        invisible = _invisible_problem(value, multiline=False)
+        if invisible:
+            checker.report(path, invisible)
+            return None
+        if len(value) > MAX_ID_LENGTH:
+            checker.report(path, f"is {len(value)} characters long; an id is at most {MAX_ID_LENGTH} (it names a "
+                                 "file, and file names are limited): choose a shorter one")
+            return None
+        if not PLAIN_NAME.fullmatch(value):
             checker.report(path, f"'{value}' is not a plain name: use only letters a-z, A-Z, "
                                  f"digits 0-9, '-' and '_' (it becomes part of a web address){fullwidth_hint(value)}")
             return None
@@ -143,34 +226,86 @@ class Identifier(Type):
             checker.report(path, f"'{value}' is a device name on Windows, where a file {value}.html cannot be "
                                  "opened or copied: choose another id")
             return None
+        taken = dict(self.reserved).get(value.casefold())
+        if taken:
+            checker.report(path, f"'{value}' is the name of {taken}: choose another id")
+            return None
         return value
+
+
+# Amounts and counts: what a person means by a number, read from the text as
+# written, not as YAML 1.1 resolves it (`010` is 8 there, `12:30` is 750, `1e400`
+# is infinity, and `1` followed by 400 zeros no float can hold).
+MAX_NUMBER = 10 ** 12
+MAX_DECIMAL_PLACES = 4
+_PLAIN_NUMBER = re.compile(r"-?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?")
+_UNIT_AFTER_NUMBER = re.compile(r"-?[\d,.]*\d[\d,.]*\s*[^\d\s,.]")
 
 
 @dataclass(frozen=True)
 class Number(Type):
-    minimum: float | None = 0
+    minimum: float | None = 0  # None: negative numbers allowed too (down to -MAX_NUMBER)
     positive: bool = False
 
     def check(self, value, path, checker):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            hint = ""
-            if isinstance(value, str) and re.fullmatch(r"[\d,，.]+", value.strip()):
-                hint = "; write the digits alone, without quotes or thousands separators"
-            elif isinstance(value, str) and re.match(r"\s*[\d.]+\s*\S", value):
-                hint = "; write the number alone (a unit such as 万元 or 个 goes under 'unit:')"
-            shown = repr(value) if isinstance(value, str) else as_written(value, path, checker)
-            checker.report(path, f"expected a number, found {describe(value)} {shown}{hint}")
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            shown = as_written(value, path, checker) if isinstance(value, (bool, dt.date)) else ""
+            checker.report(path, f"expected a number, found {describe(value)} {shown}".rstrip())
             return None
-        if value != value or value in (float("inf"), float("-inf")):
-            checker.report(path, "expected a finite number")
+        written = value if isinstance(value, str) else as_written(value, path, checker)
+        number = self._read(written.strip(), isinstance(value, str), path, checker)
+        if number is None:
             return None
-        if self.positive and value <= 0:
-            checker.report(path, f"must be greater than 0, found {value}")
+        if self.positive and number <= 0:
+            checker.report(path, f"must be greater than 0, found {written.strip()}")
             return None
-        if self.minimum is not None and value < self.minimum:
-            checker.report(path, f"must be at least {self.minimum}, found {value}")
+        minimum = -MAX_NUMBER if self.minimum is None else self.minimum
+        if number < minimum:
+            checker.report(path, f"must be at least {minimum}, found {written.strip()}")
             return None
-        return value
+        # An integral number stays an int, so 5000 is shown and written as 5000, not 5000.0.
+        return int(number) if number == number.to_integral_value() else float(number)
+
+    def _read(self, written: str, is_text: bool, path, checker) -> Decimal | None:
+        """The number the text shows, or None once the reason it is none was reported."""
+        shown = f"'{written}'" if len(written) <= 40 else f"'{written[:20]}…' ({len(written)} characters)"
+        # Full-width digits and separators (５０００, 1，000) as a Chinese input method types them.
+        text = halfwidth(written)
+        if not _PLAIN_NUMBER.fullmatch(text):
+            if _UNIT_AFTER_NUMBER.match(text) and not re.search(r"[eE][-+]?\d|[_:xXoObB]", text):
+                hint = "write the number alone and its unit under 'unit:' (for 1.2万元: amount: 1.2, unit: 万元)"
+            elif re.fullmatch(r"[-+]?[\d.]+[eE][-+]?\d+", text):
+                hint = "write the digits out, without an exponent (e.g. 1500000, not 1.5e6)"
+            elif "_" in text and re.fullmatch(r"[\d_.]+", text):
+                hint = "write the digits without '_' (thousands may be separated with ',')"
+            elif re.fullmatch(r"\d+(:\d+)+", text):
+                hint = "a ':' between digits is not part of a number (YAML would read 12:30 as 750)"
+            elif re.fullmatch(r"[\d,.]+", text) and "," in text:
+                hint = "separate thousands with ',' in groups of three (1,000,000), or write the digits alone"
+            elif text.startswith("+"):
+                hint = "write the number without '+'"
+            elif re.search(r"\d", text):
+                hint = "write decimal digits with an optional decimal part, e.g. 5000 or 2.5"
+            else:  # a word: saying what a number looks like would not help
+                checker.report(path, f"expected a number, found {'text ' if is_text else ''}{shown}")
+                return None
+            checker.report(path, f"expected a number, found {shown}; {hint}")
+            return None
+        try:
+            number = Decimal(text.replace(",", ""))
+        except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+            checker.report(path, f"expected a number, found {shown}")
+            return None
+        places = -number.as_tuple().exponent if "." in text else 0
+        if places > MAX_DECIMAL_PLACES:
+            checker.report(path, f"{shown} has {places} decimal places; at most {MAX_DECIMAL_PLACES} are allowed "
+                                 "(for a small amount of 万元, write it in 元 instead)")
+            return None
+        if abs(number) > MAX_NUMBER:
+            checker.report(path, f"{shown} is larger than {MAX_NUMBER:,}, the largest number allowed; "
+                                 "is a digit too many?")
+            return None
+        return number
 
 
 @dataclass(frozen=True)
@@ -297,6 +432,7 @@ class ListOf(Type):
 def check_document(document: SourceDocument, schema: Record, what: str) -> tuple[dict | None, list[Problem]]:
     """Check a whole file against its schema; (clean data or None, problems)."""
     checker = Checker(document)
+    checker.problems.extend(document.problems)  # found while reading, e.g. a '<<' merge key
     if document.data is None:
         required = ", ".join(f"'{f.name}:'" for f in schema.fields if f.required)
         checker.report((), f"file is empty (comments do not count); a {what} needs {required}")

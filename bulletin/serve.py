@@ -9,11 +9,13 @@ extra dependency.
 from __future__ import annotations
 
 import html
+import http
 import http.server
 import io
 import os
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -23,6 +25,7 @@ import click
 from .builder import BUILD_PROBLEMS, BUNDLED_STATIC, BUNDLED_TEMPLATES, build_site
 from .config import load_site_config
 from .i18n import Translator, load_translator
+from .output import check_output_folder
 from .problems import ContentError
 
 POLL_SECONDS = 0.5
@@ -108,6 +111,9 @@ def make_handler(out_dir: Path, state: BuildState, translator: Translator):
             pass
 
         def send_head(self):
+            if "\0" in urllib.parse.unquote(self.path):  # no file has such a name; os.stat would raise
+                self.send_error(http.HTTPStatus.BAD_REQUEST, "Bad request")
+                return None
             problems = state.get()
             path = self.translate_path(self.path)
             if not problems or not path.endswith(".html") or not os.path.isfile(path):
@@ -127,13 +133,24 @@ def make_handler(out_dir: Path, state: BuildState, translator: Translator):
     return PreviewHandler
 
 
+class ServeProblem(Exception):
+    """The preview cannot be served; the message says why."""
+
+
 def serve_site(site_dir: Path, out_dir: Path, port: int) -> None:
+    """Raises OutputProblem or ServeProblem, before anything is built or served, for an
+    output folder a build may not replace or a port that cannot be used."""
+    check_output_folder(out_dir, site_dir)
     echo = click.echo
     state = BuildState()
+    handler = make_handler(out_dir, state, _preview_translator(site_dir))
+    try:  # the port first: a port in use is said at once, not after a build
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as error:
+        raise ServeProblem(f"cannot serve on 127.0.0.1 port {port}: {error.strerror or error} (is another "
+                           "serve running? stop it, or choose another --port)") from None
     rebuild(site_dir, out_dir, echo, state)
     out_dir.mkdir(parents=True, exist_ok=True)
-    handler = make_handler(out_dir, state, _preview_translator(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     echo(f"Serving {out_dir} at http://127.0.0.1:{server.server_address[1]}/index.html "
          "(Ctrl+C to stop); rebuilding on every change.")

@@ -90,6 +90,9 @@ class SourceDocument:
     # 010 -> 8, 2021-08-24 -> a date), so messages and ids can use what staff typed.
     raw_scalars: dict[tuple, str] = field(default_factory=dict)
     sha256: str = ""  # of the file's bytes, for the ledger of published rounds
+    # Problems that did not stop reading (a '<<' merge key, left out): the schema
+    # check reports them with the file's other problems (schema.check_document).
+    problems: list[Problem] = field(default_factory=list)
 
     def raw(self, path: tuple) -> str | None:
         return self.raw_scalars.get(tuple(path))
@@ -431,8 +434,11 @@ class _Builder:
         result: dict = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self._problem(key_node, path, "'<<' (merging in fields from an alias) is not supported; "
-                                              "write the fields out")
+                # Left out, so the file's other problems are still found and listed with this one.
+                mark = key_node.start_mark
+                self.document.problems.append(Problem(
+                    Location(self.document.display_path, mark.line + 1, mark.column + 1), format_path(path),
+                    "'<<' (merging in fields from an alias) is not supported; write the fields out"))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 self._problem(key_node, path, "only plain names may be used as keys")

@@ -101,8 +101,10 @@ def build_unit(job: UnitJob) -> UnitOutcome:
         unit_file = load_unit_file(context.site_dir, source, outcome.problems)
         if unit_file is not None:
             unit_files.append(unit_file)
+    invalid = frozenset(f"content/{s.round_id}/{s.path.name}" for s in job.files) - {
+        f.document.display_path for f in unit_files}  # their problems are reported: not "missing" too
     found, corrections = check_unit_files(context.ledger, context.config, tuple(unit_files),
-                                          unit_ids=frozenset({unit_id}))
+                                          unit_ids=frozenset({unit_id}), unreadable=invalid)
     outcome.problems += found
     if outcome.problems or context.check_only:
         outcome.summary = {"entries": sum(len(unit_file.projects) for unit_file in unit_files)}

@@ -278,12 +278,12 @@ def test_the_output_folder_exists_at_every_moment_of_the_swap(good, monkeypatch)
 
     monkeypatch.setattr(bulletin.output.os, "replace", replace)
     monkeypatch.setattr(bulletin.output, "_exchange", exchange)
-    (out / "marker-of-the-old-site.txt").write_text("old")
+    (out / "index.html").write_text("old")  # a file of the old site, changed by hand
     build_site(site, out, with_search=False)
     monkeypatch.undo()
     assert steps[0].startswith("exchange") and steps[0].endswith("(True)"), steps
     assert not missing, f"the output folder {out.name} was missing {missing}"
-    assert not (out / "marker-of-the-old-site.txt").exists()  # the new site really replaced the old one
+    assert (out / "index.html").read_text() != "old"  # the new site really replaced the old one
     assert_clean(out)
 
 

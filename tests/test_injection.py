@@ -175,6 +175,13 @@ def write_payload_site(folder: Path) -> Path:
             "projects": [corrected],
             "corrections": [{"date": dt.date(2021, 7, 1), "reason": payload(k, "corrections.reason"),
                              "project": f"p{k:02d}"}]})
+    # Each correction pins its project with the state the check reports (see README, corrections).
+    states = dict(re.findall(r"state is missing: add state: ([a-p]{12}) \(it pins project '(p\d\d)'",
+                             run_cli("check", "--site", str(folder)).stderr))
+    states = {project: state for state, project in states.items()}
+    for k in range(N):
+        path = folder / "content" / round_id(last) / f"{unit_id(k)}.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + f"  state: {states[f'p{k:02d}']}\n", encoding="utf-8")
     return folder
 
 

@@ -65,9 +65,27 @@ def ledger(site: Path) -> dict:
 
 
 def corrections(*items: tuple[str, str, str]) -> str:
-    """A corrections: block for (date, reason, project) items."""
+    """A corrections: block for (date, reason, project) items, without their state (see declare)."""
     return "corrections:\n" + "".join(f"  - date: {date}\n    reason: {reason}\n    project: {project}\n"
                                       for date, reason, project in items)
+
+
+STATE_MISSING = re.compile(r"^(\S+?):(\d+):\d+: corrections\[\d+\]: state is missing: add state: ([a-p]{12}) ")
+
+
+def declare(site: Path, relative: str, *items: tuple[str, str, str]) -> None:
+    """Append corrections and give each the state the check asks for, as staff do: the check names
+    the missing state of each correction; it is written under that correction."""
+    append(site, relative, corrections(*items))
+    result = run_cli("check", "--site", str(site))
+    path = site / relative
+    lines = path.read_text(encoding="utf-8").split("\n")
+    found = [m for m in map(STATE_MISSING.match, result.stderr.splitlines()) if m and m.group(1) == relative]
+    assert found, result.stderr
+    for match in sorted(found, key=lambda m: -int(m.group(2))):  # from the bottom: line numbers stay right
+        line = int(match.group(2))  # the item's "- date:" line
+        lines.insert(line, f"    state: {match.group(3)}")
+    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -94,7 +112,7 @@ def published_site(minimal_site: Path, tmp_path: Path):
 def assert_refused(result, expected_lines: list[str], out: Path | None = None, before: dict | None = None,
                    summary: str | None = None) -> list[str]:
     """Exit 1, no traceback, every expected line printed as is, the problem count, and the output untouched."""
-    lines = result.stderr.splitlines()
+    lines = [ANY_STATE.sub("state: <state>", line) for line in result.stderr.splitlines()]
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr + result.stdout
     for line in expected_lines:
@@ -112,9 +130,12 @@ def assert_refused(result, expected_lines: list[str], out: Path | None = None, b
     return lines
 
 
+ANY_STATE = re.compile(r"state: [a-p]{12}\b")  # states are digests: the messages are compared without them
+
+
 def changed_since(project: str, fields: str) -> str:
     return (f"{R1_PUBLISHED}; project '{project}' changed since ({fields}): declare it under corrections: with "
-            f"date, reason and project: {project}, or restore the published text")
+            f"date, reason, project: {project} and state: <state>, or restore the published text")
 
 
 # --- publish ----------------------------------------------------------------------------------------------
@@ -127,7 +148,7 @@ def test_publish_records_digests_texts_and_a_chain(minimal_site):
     publish(minimal_site, "r2")
 
     data = ledger(minimal_site)
-    assert data["format"] == "bulletin-ledger/1"
+    assert data["format"] == "bulletin-ledger/2"
     first, second = data["published"]
     assert [first["round"], second["round"]] == ["r1", "r2"]
     assert [f["path"] for f in first["files"]] == ["content/r1/town.yaml", "content/r1/u1.yaml"]
@@ -140,6 +161,12 @@ def test_publish_records_digests_texts_and_a_chain(minimal_site):
         assert re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
         assert re.fullmatch(r"[0-9a-f]{64}", entry["site_entry_sha256"])
     assert first["site_entry"] == {"id": "r1", "title": "第一轮", "date": "2021-06-30"}
+    # what the round's pages show of the site and of every unit, in display order
+    assert first["shown"] == {
+        "site": {"title": "测试区民生实事公示", "publisher": "测试区办公室", "supervision_phone": "0000-1234567",
+                 "supervision_note": "欢迎监督"},
+        "units": [{"id": "u1", "name": "甲单位", "group": "区直部门", "order": 1},
+                  {"id": "town", "name": "乙镇", "group": "镇乡街", "order": 2}]}
     assert second["site_entry"] == {"id": "r2", "title": "第二轮", "date": "2021-08-24"}
     # The chain: the first entry has no predecessor, each later one names the digest of the one before.
     assert first["previous"] == ""
@@ -370,7 +397,7 @@ def test_only_the_undeclared_change_is_refused(published_site):
     site, out, before = published_site
     edit(site, "content/r1/u1.yaml", "status: in_progress", "status: completed")
     edit(site, "content/r1/u1.yaml", "progress: 已清运", "progress: 已清运完毕")
-    append(site, "content/r1/u1.yaml", corrections(("2021-07-05", "核实后更正", "p1")))
+    declare(site, "content/r1/u1.yaml", ("2021-07-05", "核实后更正", "p1"))
     result = build(site, out)
     assert_refused(result, ["content/r1/u1.yaml:13:5: projects[2].progress: " + changed_since("p3", "progress")],
                    out, before)
@@ -417,7 +444,7 @@ def corrected_site(published_site):
     site, out, _ = published_site
     edit(site, "content/r1/u1.yaml", "status: in_progress\n    progress: 正在采购灯泡",
          "status: completed\n    progress: 已全部更换")
-    append(site, "content/r1/u1.yaml", corrections((CORRECTION_DATE, CORRECTION_REASON, "p1")))
+    declare(site, "content/r1/u1.yaml", (CORRECTION_DATE, CORRECTION_REASON, "p1"))
     result = build(site, out)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -491,8 +518,7 @@ def test_every_correction_of_a_file_has_its_notice(published_site):
     edit(site, "content/r1/u1.yaml", "title: 车位划线", "title: 车位划线（东区）")
     edit(site, "content/r1/u1.yaml", "status: completed\n    progress: 已清运",
          "status: in_progress\n    progress: 清运中")
-    append(site, "content/r1/u1.yaml", corrections((CORRECTION_DATE, "名称补全", "p2"),
-                                                   ("2021-07-06", "状态有误", "p3")))
+    declare(site, "content/r1/u1.yaml", (CORRECTION_DATE, "名称补全", "p2"), ("2021-07-06", "状态有误", "p3"))
     built(site, out)
     section = soup(out / "rounds/r1/u1.html").select_one("section.corrections")
     notices = section.select(".correction")
@@ -519,8 +545,8 @@ def test_a_project_removed_by_a_correction_leaves_no_broken_link(published_site)
     site, out, _ = published_site
     path = site / "content/r1/u1.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text[: text.index("  - id: p3")] + corrections((CORRECTION_DATE, "重复列入", "p3")),
-                    encoding="utf-8")
+    path.write_text(text[: text.index("  - id: p3")], encoding="utf-8")
+    declare(site, "content/r1/u1.yaml", (CORRECTION_DATE, "重复列入", "p3"))
     built(site, out)
     notice = soup(out / "rounds/r1/u1.html").select_one("section.corrections .correction")
     assert [text_of(li) for li in notice.select("li")] == ["删除项目：垃圾清运"]

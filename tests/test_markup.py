@@ -85,3 +85,63 @@ def test_the_plain_line_shortcut_agrees_with_markdown_on_any_text(text):
     assert str(markup.render_markdown.__wrapped__(text)) == _slow(text)
     assert markup.plain_text.__wrapped__(text) == nh3.clean(_slow(text), tags=set()).replace("&amp;", "&").replace(
         "&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'")
+
+
+# --- bounded work: the inline pass resumes after each match -------------------------------------------------
+
+def _stock_converter():
+    """Python-Markdown as shipped, with our other settings: the reference for _LinearInlineProcessor."""
+    import markdown
+
+    class Stock(markdown.Extension):
+        def extendMarkdown(self, md):
+            md.preprocessors.deregister("html_block")
+            md.inlinePatterns.deregister("html")
+            md.treeprocessors.register(markup._ImagesToText(md), "images_to_text", 0)
+    return markdown.Markdown(extensions=[Stock(), "nl2br", "sane_lists"], output_format="html")
+
+
+def test_resuming_after_each_match_renders_as_python_markdown_does():
+    """Upstream searches a paragraph again from its start after every match (time n * m);
+    resuming after the match must find the same matches. Checked on the sample's progress
+    texts and on short texts dense with Markdown (a seeded corpus, so it cannot flake)."""
+    import random
+    from pathlib import Path
+
+    import yaml
+
+    stock, linear = _stock_converter(), markup._new_converter()
+    texts = [project["progress"] for path in sorted(Path(__file__).resolve().parent.parent.glob("content/*/*.yaml"))
+             for project in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("projects", [])]
+    pieces = list("路灯a b1 .()'\"*_`[]!<>&\\\n-+>#:/") + ["](", "[a](b)", "**", "`x`", "<http://a.b>", "\n\n",
+                                                          "- ", "1. ", "> ", "    ", "[a]: /x\n", "[a]"]
+    chosen = random.Random(20210824)
+    texts += ["".join(chosen.choice(pieces) for _ in range(chosen.randint(1, 30))) for _ in range(3000)]
+    for text in texts:
+        stock.reset()
+        linear.reset()
+        assert linear.convert(text) == stock.convert(text), repr(text)
+
+
+@pytest.mark.parametrize("text", [
+    "- 一\n- 二\n  - 三\n\n1. 第一\n2. 第二", "> 引用\n> > 再引用", "[详情](https://example.org/a) [附件[2021]5号](b)",
+    "`代码` ``双`` ```三```", "区间[0,100)", "见[1][2][3]", "\\[转义" * 50, "【】" * 100,
+    "[" * 10 + "正文", "`" * 10 + "x" + "`" * 10, "- " * 20 + "深",
+])
+def test_ordinary_markdown_is_within_the_limits(text):
+    assert markup.markdown_problem(text) is None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("`" * 11, "line 1, column 1 of the text: 11 backticks (`) in a row; at most 10"),
+    ("正文\n\n" + "[" * 11, "line 3, column 11 of the text: more than 10 '[' are open here (nested, or never closed"),
+    ("[a](" * 11, "line 1, column 43 of the text: more than 10 link addresses ('](') are open here"),
+    ("- " * 21 + "深", "line 1 of the text: lists or quotes nested more than 20 levels deep"),
+    ("a\n" + " " * 84 + "b", "line 2 of the text: lists or quotes nested more than 20 levels deep"),
+])
+def test_markdown_that_would_stall_a_build_is_named_with_where_it_is(text, message):
+    assert markup.markdown_problem(text).startswith(message)
+
+
+def test_brackets_inside_code_or_escaped_do_not_count():
+    assert markup.markdown_problem("`[[[[[[[[[[[[`" + " \\[" * 20) is None

@@ -90,3 +90,21 @@ def test_new_round_refuses_an_invalid_site(minimal_site):
     assert result.returncode == 1
     assert "content/r2/u1.yaml:1:12" in result.stderr
     assert not (minimal_site / "content/r3").exists()
+
+
+def test_a_new_round_does_not_carry_the_last_rounds_corrections(minimal_site):
+    """Corrections belong to the round they were declared in: the copies leave them out, every
+    other line kept as written, and the site still checks."""
+    from test_ledger import declare, edit
+    assert run_cli("publish", "r2", "--site", str(minimal_site)).returncode == 0
+    edit(minimal_site, "content/r2/u1.yaml", "全部更换完毕", "更换八成")
+    declare(minimal_site, "content/r2/u1.yaml", ("2021-09-01", "核实有误", "p1"))
+    assert run_cli("check", "--site", str(minimal_site)).returncode == 0
+    result = run_cli("new-round", "r3", "--title", "第三轮", "--date", "2021-10-25", "--site", str(minimal_site))
+    assert result.returncode == 0, result.stderr
+    original = (minimal_site / "content/r2/u1.yaml").read_text(encoding="utf-8")
+    copy = (minimal_site / "content/r3/u1.yaml").read_text(encoding="utf-8")
+    assert "corrections:" in original and "corrections:" not in copy
+    assert copy == original[:original.index("corrections:")]
+    check = run_cli("check", "--site", str(minimal_site))
+    assert check.returncode == 0, check.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulletin.output import OutputProblem, StagedOutput, check_output_folder, merged_files, safe_join
+from bulletin.output import OutputProblem, StagedOutput, check_output_folder, merged_files, read_stamp, safe_join
 
 
 @pytest.mark.parametrize("bad", ["../x.html", "/etc/passwd", "a/../../x", "a\\..\\x", "a\0b", "", "./x", "a//b"])
@@ -38,7 +38,8 @@ def test_commit_replaces_the_whole_folder(tmp_path):
     with StagedOutput(out) as output:
         output.write("new.html", b"new")
         output.commit()
-    assert sorted(p.name for p in out.iterdir()) == ["new.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".bulletin-output", "new.html"]
+    assert read_stamp(out) == {"new.html"}
 
 
 def test_a_path_is_never_written_twice(tmp_path):

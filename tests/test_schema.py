@@ -102,22 +102,45 @@ def test_full_width_id_gets_a_hint():
 
 # ---- Number --------------------------------------------------------------
 
-@pytest.mark.parametrize("written, value", [("5000", 5000), ("12.5", 12.5), ("0", 0), ("1_000", 1000)])
+# What a person means by a number, read from the text as written (not as YAML 1.1
+# resolves it): leading zeros are decimal, thousands separators and full-width digits read
+# as the number they show, and an integral number stays an int (5000, never 5000.0).
+@pytest.mark.parametrize("written, value", [
+    ("5000", 5000), ("12.5", 12.5), ("0", 0), ("2.50", 2.5), ("5000.0", 5000), ("010", 10), ("007", 7),
+    ("'5000'", 5000), ("5,000", 5000), ("'1,000,000'", 1000000), ("1，000", 1000), ("５０００", 5000),
+    ("0.0001", 0.0001), ("1000000000000", 10 ** 12),
+])
 def test_numbers(written, value):
-    assert check(Number(), f"v: {written}\n") == (value, [])
+    result, found = check(Number(), f"v: {written}\n")
+    assert (result, found) == (value, []) and type(result) is type(value)
 
 
 @pytest.mark.parametrize("written, message", [
-    ("'5000'", "expected a number, found text '5000'; write the digits alone, without quotes or "
-               "thousands separators"),
-    ("5,000", "expected a number, found text '5,000'; write the digits alone, without quotes or "
-              "thousands separators"),
-    ("5万", "expected a number, found text '5万'; write the number alone (a unit such as 万元 or 个 "
-           "goes under 'unit:')"),
+    ("5万", "expected a number, found '5万'; write the number alone and its unit under 'unit:' "
+           "(for 1.2万元: amount: 1.2, unit: 万元)"),
+    ("50万元", "expected a number, found '50万元'; write the number alone and its unit under 'unit:' "
+              "(for 1.2万元: amount: 1.2, unit: 万元)"),
     ("五千", "expected a number, found text '五千'"),
     ("yes", "expected a number, found true/false yes"),
-    (".nan", "expected a finite number"),
-    (".inf", "expected a finite number"),
+    (".nan", "expected a number, found '.nan'"),
+    (".inf", "expected a number, found '.inf'"),
+    ("1_000", "expected a number, found '1_000'; write the digits without '_' (thousands may be separated with ',')"),
+    ("12:30", "expected a number, found '12:30'; a ':' between digits is not part of a number "
+              "(YAML would read 12:30 as 750)"),
+    ("1.0e+308", "expected a number, found '1.0e+308'; write the digits out, without an exponent "
+                 "(e.g. 1500000, not 1.5e6)"),
+    ("1.0e-320", "expected a number, found '1.0e-320'; write the digits out, without an exponent "
+                 "(e.g. 1500000, not 1.5e6)"),
+    ("1" + "0" * 400, "'10000000000000000000…' (401 characters) is larger than 1,000,000,000,000, "
+                      "the largest number allowed; is a digit too many?"),
+    ("1000000000000.5", "'1000000000000.5' is larger than 1,000,000,000,000, the largest number allowed; "
+                        "is a digit too many?"),
+    ("0.00004", "'0.00004' has 5 decimal places; at most 4 are allowed (for a small amount of 万元, "
+                "write it in 元 instead)"),
+    ("5,0000", "expected a number, found '5,0000'; separate thousands with ',' in groups of three "
+               "(1,000,000), or write the digits alone"),
+    ("0x1F", "expected a number, found '0x1F'; write decimal digits with an optional decimal part, e.g. 5000 or 2.5"),
+    ("+5", "expected a number, found '+5'; write the number without '+'"),
     ("-1", "must be at least 0, found -1"),
 ])
 def test_not_numbers(written, message):
@@ -243,8 +266,8 @@ def test_a_required_field_left_empty_is_located_at_its_name():
 
 def test_nested_record_problems_carry_the_full_path():
     assert check(PROJECT, "v:\n  id: p1\n  title: x\n  funding:\n    amount: 5万\n") == (None, [
-        "f.yaml:5:5: v.funding.amount: expected a number, found text '5万'; write the number alone "
-        "(a unit such as 万元 or 个 goes under 'unit:')",
+        "f.yaml:5:5: v.funding.amount: expected a number, found '5万'; write the number alone and its unit "
+        "under 'unit:' (for 1.2万元: amount: 1.2, unit: 万元)",
         "f.yaml:4:3: v.funding: missing required field 'unit'"])
 
 

@@ -147,10 +147,13 @@ def test_explicit_plain_tags_are_allowed():
     assert parse("a: !!str 010\nb: !!int '3'\n").data == {"a": "010", "b": 3}
 
 
-def test_merge_keys_are_refused():
-    text = "base: &b {unit: 元}\nfunding:\n  <<: *b\n  amount: 5\n"
-    assert problems(text) == ["f.yaml:3:3: funding: '<<' (merging in fields from an alias) is not "
-                              "supported; write the fields out"]
+def test_merge_keys_are_refused_and_the_rest_of_the_file_is_still_read():
+    """The merge key is left out and noted on the document, so the schema check lists it
+    together with the file's other problems instead of hiding them."""
+    document = parse("base: &b {unit: 元}\nfunding:\n  <<: *b\n  amount: 5\n")
+    assert document.data == {"base": {"unit": "元"}, "funding": {"amount": 5}}
+    assert [str(p) for p in document.problems] == [
+        "f.yaml:3:3: funding: '<<' (merging in fields from an alias) is not supported; write the fields out"]
 
 
 def test_keys_must_be_plain_names():
