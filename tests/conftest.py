@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -124,6 +125,54 @@ def sample_build(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample") / "public"
     result = run_cli("build", "--out", str(out))
     assert result.returncode == 0, result.stderr
+    return out
+
+
+_STATE_MISSING = re.compile(r"^(\S+?):(\d+):\d+: corrections\[\d+\]: state is missing: add state: ([a-p]{12}) ")
+
+
+def corrected_site(folder: Path) -> Path:
+    """The minimal site with r1 published, then corrected every way staff can: a project corrected,
+    a text redacted (a mobile number published by mistake), a unit's name and the hotline corrected
+    under the round in site.yaml. Each correction gets the state `check` names, as staff write it."""
+    site = write_site(folder, MINIMAL_SITE)
+    unit_file = site / "content/r1/u1.yaml"
+    unit_file.write_text(unit_file.read_text(encoding="utf-8").replace(
+        "progress: 尚未开始", "progress: 尚未开始，联系人电话13900001111"), encoding="utf-8")
+    published = run_cli("publish", "r1", "--site", str(site))
+    assert published.returncode == 0, published.stderr
+    unit_file.write_text(unit_file.read_text(encoding="utf-8").replace(
+        "status: in_progress\n    progress: 正在采购灯泡", "status: completed\n    progress: 已全部更换")
+        + "corrections:\n  - date: 2021-07-05\n    reason: 经核实，状态公布有误\n    project: p1\n"
+        "  - date: 2021-07-08\n    reason: 误公布个人信息\n    project: p2\n    redact: \"13900001111\"\n",
+        encoding="utf-8")
+    settings = site / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "    date: 2021-06-30\n", "    date: 2021-06-30\n    corrections:\n"
+        "      - date: 2021-07-06\n        reason: 监督电话公布有误\n        field: supervision.phone\n"
+        "        value: 0000-7654321\n"
+        "      - date: 2021-07-06\n        reason: 单位名称公布有误\n        unit: u1\n        field: name\n"
+        "        value: 甲单位（更正）\n", 1), encoding="utf-8")
+    checked = run_cli("check", "--site", str(site))
+    lines = unit_file.read_text(encoding="utf-8").split("\n")
+    missing = [m for m in map(_STATE_MISSING.match, checked.stderr.splitlines()) if m]
+    assert missing, checked.stderr
+    for match in sorted(missing, key=lambda m: -int(m.group(2))):  # from the bottom: line numbers stay right
+        lines.insert(int(match.group(2)), f"    state: {match.group(3)}")
+    unit_file.write_text("\n".join(lines), encoding="utf-8")
+    checked = run_cli("check", "--site", str(site))
+    assert checked.returncode == 0, checked.stderr
+    return site
+
+
+@pytest.fixture(scope="session")
+def corrected_build(tmp_path_factory) -> Path:
+    """corrected_site built once through the real CLI."""
+    root = tmp_path_factory.mktemp("corrected")
+    out = root / "public"
+    result = run_cli("build", "--site", str(corrected_site(root / "site")), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert not [p for p in out.rglob("*") if p.is_file() and b"13900001111" in p.read_bytes()]
     return out
 
 

@@ -22,7 +22,9 @@ BLOCKING_IMPACTS = ("serious", "critical")
 
 # A page of every template kind; the minimal site also has a unit that sent no file in a round.
 KINDS = ("index", "search", "round", "unit_round", "unit_round_not_reported", "unit", "project")
-PAGES = [(site, kind) for site in ("sample", "minimal-en") for kind in KINDS] + [("minimal-en", "unit_round_no_file")]
+PAGES = ([(site, kind) for site in ("sample", "minimal-en") for kind in KINDS] + [("minimal-en", "unit_round_no_file")]
+         + [("corrected", kind) for kind in ("round_corrected", "unit_round_corrected", "unit_round_as_published",
+                                              "project_corrected")])
 
 
 # --- the two built sites -------------------------------------------------------------------------------
@@ -39,8 +41,8 @@ def minimal_build_en(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sites(sample_build: Path, minimal_build_en: Path) -> dict[str, Path]:
-    return {"sample": sample_build, "minimal-en": minimal_build_en}
+def sites(sample_build: Path, minimal_build_en: Path, corrected_build: Path) -> dict[str, Path]:
+    return {"sample": sample_build, "minimal-en": minimal_build_en, "corrected": corrected_build}
 
 
 def unit_round_pages(root: Path) -> list[tuple[str, str]]:
@@ -76,6 +78,11 @@ def representative_page(root: Path, kind: str) -> str:
         projects = sorted(root.glob("projects/*/*.html"))
         missing = [p for p in projects if "history-step missing" in p.read_text(encoding="utf-8")]
         return first([p.relative_to(root).as_posix() for p in missing + projects])
+    corrected = {"round_corrected": "rounds/r1/index.html", "unit_round_corrected": "rounds/r1/u1.html",
+                 "unit_round_as_published": "rounds/r1/published/u1.html", "project_corrected": "projects/u1/p2.html"}
+    if kind in corrected:  # pages of conftest.corrected_site showing correction and redaction notices
+        html = (root / corrected[kind]).read_text(encoding="utf-8")
+        return first([corrected[kind]] if 'class="correction' in html or "［已删除］" in html else [])
     raise AssertionError(f"unknown page kind {kind}")
 
 
