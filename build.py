@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 
 from bulletin import __version__
-from bulletin.builder import BUILD_PROBLEMS, PublishProblem, build_site, check_site, publish_round
-from bulletin.ledger import LEDGER_PATH
+from bulletin.builder import BUILD_PROBLEMS, build_site, check_site
+from bulletin.layout import LEDGER_PATH
 from bulletin.newround import NewRoundProblem, new_round
 from bulletin.problems import ContentError
 from bulletin.progress import Progress
+from bulletin.publishing import PublishProblem, publish_round
 
 
 def site_option(command):

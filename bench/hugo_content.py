@@ -36,7 +36,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-from bulletin.builder import BUNDLED_STATIC, BUNDLED_TEMPLATES, load_site, search_folders  # noqa: E402
+from bulletin.layout import BUNDLED_STATIC, TEMPLATES, overridable  # noqa: E402
+from bulletin.loader import load_site  # noqa: E402
 from bulletin.content import STATUSES  # noqa: E402
 from bulletin.i18n import load_translator  # noqa: E402
 from bulletin.render import format_change_value  # noqa: E402
@@ -82,7 +83,7 @@ def write_page(path: Path, front: dict) -> None:
 
 def convert(site_dir: Path, hugo_dir: Path) -> int:
     site = load_site(site_dir)
-    translator = load_translator(site.config.language, search_folders(site_dir, BUNDLED_TEMPLATES, "templates"),
+    translator = load_translator(site.config.language, overridable(site_dir, TEMPLATES),
                                  site_dir)
 
     if hugo_dir.exists():

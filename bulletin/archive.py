@@ -23,12 +23,10 @@ from pathlib import Path
 import bagit
 
 from . import __version__
-from .builder import build_site, load_site_config
+from .builder import build_site
 from .config import shown_round
-from .content import UNIT_ROUND_SCHEMA
-from .schema import check_document
-from .source import read_yaml_file
-from .ledger import LEDGER_PATH, read_ledger, shown_as_published
+from .layout import CONTENT, LEDGER_PATH, SITE_FILE, UNITS_FILE, UNITS_FILE_YML
+from .loader import SiteSources, load_content, read_site
 from .verify import CHECKSUM, ArchiveProblem
 
 _SLUG = re.compile(r"[^A-Za-z0-9_-]+")
@@ -58,10 +56,9 @@ def _short(slug: str) -> str:
 def content_digest(site_dir: Path, round_ids: list[str]) -> str:
     """SHA-256 over every file the bundle was built from: site.yaml, the unit registry,
     the ledger and the unit files of its rounds, by path."""
-    paths = [site_dir / "site.yaml", site_dir / LEDGER_PATH]
-    paths += sorted((site_dir / "content").glob("units.y*ml"))
+    paths = [site_dir / SITE_FILE, site_dir / LEDGER_PATH, site_dir / UNITS_FILE, site_dir / UNITS_FILE_YML]
     for round_id in round_ids:
-        paths += sorted(p for p in (site_dir / "content" / round_id).glob("*") if p.is_file())
+        paths += sorted(p for p in (site_dir / CONTENT / round_id).glob("*") if p.is_file())
     digest = hashlib.sha256()
     for path in paths:
         if path.is_file():
@@ -77,26 +74,25 @@ def source_revision(site_dir: Path) -> str:
                               timeout=30, check=True).stdout.strip()
     try:
         revision = git("rev-parse", "HEAD")
-        dirty = git("status", "--porcelain", "--", "site.yaml", "content")
+        dirty = git("status", "--porcelain", "--", SITE_FILE, CONTENT)
     except (OSError, subprocess.SubprocessError):
         return ""
     return revision + (" (with uncommitted changes)" if dirty else "")
 
 
-def latest_correction(site_dir: Path, config, round_ids: list[str]) -> dt.date | None:
-    """The date of the latest correction declared in the given rounds: under the round in
-    site.yaml, or in its unit files (read after a successful build, so they are valid)."""
-    dates = [c.date for r in config.rounds if r.id in round_ids for c in r.corrections]
-    for round_id in round_ids:
-        for path in sorted((site_dir / "content" / round_id).glob("*.y*ml")):
-            data, _ = check_document(read_yaml_file(path, site_dir), UNIT_ROUND_SCHEMA, "unit's project list")
-            dates += [c["date"] for c in (data or {}).get("corrections") or ()]
+def latest_correction(sources: SiteSources) -> dt.date | None:
+    """The date of the latest correction declared in the rounds read: under a round in
+    site.yaml, or in its unit files."""
+    content, _ = load_content(sources)
+    dates = [c.date for r in sources.config.rounds for c in r.corrections]
+    dates += [c["date"] for unit_file in content.unit_files for c in unit_file.corrections]
     return max(dates, default=None)
 
 
 def make_archive(site_dir: Path, round_id: str | None, out_dir: Path) -> Path:
-    config, _ = load_site_config(site_dir)
-    published = {p.round_id: p for p in read_ledger(site_dir)}
+    sources = read_site(site_dir)
+    config = sources.config  # each published round with what it showed (ledger.shown_as_published)
+    published = {p.round_id: p for p in sources.ledger}
     if round_id is None:
         candidates = [r.id for r in config.rounds if r.id in published]
         if not candidates:
@@ -128,8 +124,7 @@ def make_archive(site_dir: Path, round_id: str | None, out_dir: Path) -> Path:
         build_site(site_dir, bag_dir, until_round=round_id)
         revision = source_revision(site_dir)
         # What the round showed when published (its declared corrections applied), not today's site.yaml.
-        shown = shown_round(config, shown_as_published(config, tuple(published.values())).rounds[
-            config.rounds.index(rnd)], ())[0]
+        shown = shown_round(config, rnd, ())[0]
         info = {
             "Source-Organization": shown.publisher,
             "External-Description": f"{shown.title}: {rnd.title} ({rnd.date.isoformat()})",
@@ -143,7 +138,7 @@ def make_archive(site_dir: Path, round_id: str | None, out_dir: Path) -> Path:
             "Bagging-Date": stamp.isoformat(),
             "Bag-Software-Agent": f"bulletin {__version__} with bagit.py {bagit.VERSION}",
         }
-        corrected = latest_correction(site_dir, config, included)
+        corrected = latest_correction(read_site(site_dir, until_round=round_id))
         if corrected is not None:  # the bag holds a corrected text: when the latest correction was made
             info["Corrected-Date"] = corrected.isoformat()
         if revision:

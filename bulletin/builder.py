@@ -26,27 +26,23 @@ from typing import Iterable, Iterator
 
 from .cache import (BuildState, DamagedCache, PartsReader, cache_folder, clear_cache, digest, file_digest, file_record, folder_fingerprint, forget_state,
                     generator_fingerprint, keep_parts, output_matches, parts_folder, read_state, write_state)
-from .config import SiteConfig, load_site_config
-from .content import Content, SourceFile, load_content, scan_content
+from .config import SiteConfig
+from .content import Content
 from .i18n import load_translator
-from .ledger import (LEDGER_PATH, PublishedRound, check_against_ledger, check_published_rounds, check_unit_files,
-                     ledger_lock, publish, published_unit_id, read_ledger, shown_as_published)
+from .layout import SETTINGS_FILES, STATIC, TEMPLATES, overridable
+from .loader import read_site
 from .model import Site, UnitRoundSummary, build_model
 from .opendata import Joined, all_projects_layout, round_csv_layout, round_json_layout
 from .output import (STAMP, OutputProblem, StagedOutput, check_output_folder, merged_files, read_stamp,
                      recover_interrupted_swap, stages_inside)
 from .pages import ALL_PROJECTS_DATA, ASSET_FOLDER, plan_site_pages, round_data_path, round_path
-from .problems import ContentError, Location, Problem, did_you_mean
+from .problems import ContentError
 from .progress import Progress
 from .render import Renderer, TemplateProblem
-from .sitefiles import unsafe_site_entries
 from .search import (SEARCH_FOLDER, SearchProblem, build_pagefind_index, filter_vocabulary, offline_data_layout,
                      pagefind_language, shard_count, shard_folder, shard_of, t2s_script)
 from .unitwork import BuildContext, UnitJob, UnitOutcome, build_unit, set_context, worker_started
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_TEMPLATES = PROJECT_ROOT / "templates"
-BUNDLED_STATIC = PROJECT_ROOT / "static"
 
 
 @dataclass(frozen=True)
@@ -64,73 +60,8 @@ class BuildReport:
     incremental: bool = False
 
 
-def search_folders(site_dir: Path, bundled: Path, name: str) -> list[Path]:
-    """The site's own folder first, then the bundled defaults (once, if they are the same)."""
-    own = (site_dir / name).resolve()
-    return [own] if own == bundled.resolve() else [own, bundled]
-
-
-def load_site(site_dir: Path, until_round: str | None = None) -> Site:
-    """Read and validate everything, published rounds against the ledger included;
-    raise ContentError listing every problem. With until_round, the site as of that
-    round: later rounds are left out, as they were when it was published."""
-    unsafe = unsafe_site_entries(site_dir)
-    if unsafe:  # nothing is read through them, not even to check it
-        raise ContentError(unsafe)
-    config, site_document, later, ledger = _settings_until(site_dir, until_round)
-    content = load_content(site_dir, config, site_document, ignored_rounds=later)
-    corrections = check_against_ledger(ledger, config, content, site_document)
-    return build_model(config, content, corrections)
-
-
-def _settings_until(site_dir: Path, until_round: str | None):
-    """site.yaml and the ledger as of until_round (None: all rounds), and the later rounds' ids."""
-    config, site_document = load_site_config(site_dir)
-    later = rounds_after(config, until_round)
-    config = replace(config, rounds=tuple(r for r in config.rounds if r.id not in later))
-    ledger = tuple(p for p in read_ledger(site_dir) if p.round_id not in later)
-    config = shown_as_published(config, ledger)  # published rounds show what they showed then
-    return config, site_document, later, ledger
-
-
-def rounds_after(config: SiteConfig, round_id: str | None) -> frozenset[str]:
-    if round_id is None:
-        return frozenset()
-    ids = [r.id for r in config.rounds]
-    if round_id not in ids:
-        raise ContentError([Problem(Location("site.yaml", 1, 1), "rounds",
-                                    f"round '{round_id}' is not listed under rounds:{did_you_mean(round_id, ids)}")])
-    return frozenset(ids[ids.index(round_id) + 1:])
-
-
 # Every way a build can fail that is reported as a message, never a traceback.
 BUILD_PROBLEMS = (ContentError, TemplateProblem, OutputProblem, SearchProblem)
-
-
-class PublishProblem(Exception):
-    """The round cannot be published; the message says why."""
-
-
-def publish_round(site_dir: Path, round_id: str) -> PublishedRound:
-    """Freeze a valid round: record its files and site entry in the ledger. Two publishes
-    at once take turns: each reads the ledger as the other left it."""
-    unsafe = unsafe_site_entries(site_dir)
-    if unsafe:
-        raise ContentError(unsafe)
-    with ledger_lock(site_dir):
-        config, site_document = load_site_config(site_dir)
-        content = load_content(site_dir, config, site_document)
-        ledger = read_ledger(site_dir)
-        check_against_ledger(ledger, config, content, site_document)
-        if round_id not in [r.id for r in config.rounds]:
-            raise PublishProblem(f"round '{round_id}' is not listed under rounds: in site.yaml")
-        if any(p.round_id == round_id for p in ledger):
-            raise PublishProblem(f"round '{round_id}' is already published; a correction is made in its unit "
-                                 "files under corrections:, never by publishing again")
-        try:
-            return publish(site_dir, config, content, ledger, round_id)
-        except OSError as error:
-            raise PublishProblem(f"cannot write the ledger: {error.strerror or error}; nothing was recorded") from None
 
 
 # Below this much content, worker processes cost more than they save.
@@ -167,9 +98,10 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
            jobs: int | None, full: bool) -> BuildReport:
 
     progress.stage("reading")
-    config, site_document, tree, ledger, problems = _read_site(site_dir, until_round)
-    registry = build_model(config, Content(tree.units, ()))
-    template_dirs = search_folders(site_dir, BUNDLED_TEMPLATES, "templates")
+    site_sources = read_site(site_dir, until_round)
+    config, ledger, problems = site_sources.config, site_sources.ledger, list(site_sources.problems)
+    registry = build_model(config, Content(site_sources.tree.units, ()))
+    template_dirs = overridable(site_dir, TEMPLATES)
     translator = load_translator(config.language, template_dirs, site_dir)
     renderer = Renderer(registry, translator, template_dirs)
     renderer.preload()
@@ -181,8 +113,9 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
     if not incremental:
         previous = None
 
-    unit_entries, files = _units_to_build(tree)
-    sources = _source_digests([source.path for sources in files.values() for source in sources], known_sources)
+    unit_entries, files = site_sources.registry, site_sources.unit_files
+    sources = _source_digests([source.path for unit_sources in files.values() for source in unit_sources],
+                              known_sources)
     keys = {unit_id: digest(settings, unit_id, *[f"{s.round_id}/{s.path.name}:{sources[str(s.path)][0]}"
                                                  for s in unit_files])
             for unit_id, unit_files in files.items()}
@@ -243,7 +176,7 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
                     writer.keep(page.path)  # the figures it shows are unchanged: not even rendered
                     continue
             writer.emit(page.path, renderer.render(page, site).encode("utf-8"))
-        for name, source in merged_files(search_folders(site_dir, BUNDLED_STATIC, "static")).items():
+        for name, source in merged_files(overridable(site_dir, STATIC)).items():
             writer.emit(f"{ASSET_FOLDER}/{name}", source.read_bytes())
 
         indexer = None
@@ -313,8 +246,9 @@ def check_site(site_dir: Path, progress: Progress | None = None, jobs: int | Non
     or ContentError. Units are checked in parallel, as a build does."""
     progress = progress or Progress.quiet()
     try:
-        config, _, tree, ledger, problems = _read_site(site_dir, None)
-        unit_entries, files = _units_to_build(tree)
+        sources = read_site(site_dir)
+        config, ledger, problems = sources.config, sources.ledger, list(sources.problems)
+        unit_entries, files = sources.registry, sources.unit_files
         todo = [UnitJob(unit, files[unit_id], "", None) for unit_id, unit in unit_entries.items()]
         context = BuildContext(site_dir, Path(), Path(), config, None, None, ledger, {}, check_only=True,
                                with_search=False)
@@ -325,39 +259,14 @@ def check_site(site_dir: Path, progress: Progress | None = None, jobs: int | Non
     problems += [problem for outcome in outcomes for problem in outcome.problems]
     if problems:
         raise ContentError(problems)
-    return len(config.rounds), len(tree.units), sum(outcome.summary["entries"] for outcome in outcomes)
-
-
-def _read_site(site_dir: Path, until_round: str | None):
-    """site.yaml, the registry, where every unit file is, and the ledger, with the
-    problems found in them that belong to no unit."""
-    unsafe = unsafe_site_entries(site_dir)
-    if unsafe:  # nothing is read through them, not even to check it
-        raise ContentError(unsafe)
-    config, site_document, later, ledger = _settings_until(site_dir, until_round)
-    tree = scan_content(site_dir, config, site_document, ignored_rounds=later)
-    problems = list(tree.problems) + check_published_rounds(ledger, config, site_document)
-    registered = {unit["id"] for unit in tree.units}
-    unregistered = {published_unit_id(f.path) for p in ledger for f in p.files} - registered
-    if unregistered:  # published files of a unit since removed from the registry: reported missing
-        problems += check_unit_files(ledger, config, (), unit_ids=frozenset(unregistered))[0]
-    return config, site_document, tree, ledger, problems
-
-
-def _units_to_build(tree) -> tuple[dict[str, dict], dict[str, tuple[SourceFile, ...]]]:
-    """Every registered unit, and every unit with files (a broken registry's files are
-    still checked), with its files."""
-    unit_entries = {unit["id"]: unit for unit in tree.units}
-    for unit_id in tree.files:
-        unit_entries.setdefault(unit_id, {"id": unit_id, "name": unit_id, "group": ""})
-    return unit_entries, {unit_id: tree.files.get(unit_id, ()) for unit_id in unit_entries}
+    return len(config.rounds), len(sources.tree.units), sum(outcome.summary["entries"] for outcome in outcomes)
 
 
 def _settings_key(site_dir: Path, template_dirs: list[Path], until_round: str | None) -> str:
     """Everything every page depends on besides its unit's files: the generator, site.yaml,
     the registry, the ledger, templates and translations."""
     inputs: list[str | bytes] = [generator_fingerprint(), until_round or "", folder_fingerprint(template_dirs)]
-    for name in ("site.yaml", "content/units.yaml", "content/units.yml", LEDGER_PATH):
+    for name in SETTINGS_FILES:
         path = site_dir / name
         inputs += [name, path.read_bytes() if path.is_file() else b"-"]
     return digest(*inputs)

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from .layout import beside
+
 FORMAT = "bulletin-build-cache/2"
 STATE_FILE = "state.bin"
 LOCK_FILE = "lock"  # held by the build writing the output (see output.lock_output); never removed
@@ -38,7 +40,7 @@ GENERATOR_PACKAGES = ("Jinja2", "MarkupSafe", "Markdown", "PyYAML", "nh3", "page
 
 
 def cache_folder(out_dir: Path) -> Path:
-    return out_dir.parent / f".{out_dir.name}.cache"
+    return beside(out_dir, "cache")
 
 
 def digest(*parts: str | bytes) -> str:

@@ -109,23 +109,6 @@ class ContentTree:
     problems: tuple[Problem, ...]
 
 
-def load_content(site_dir: Path, config: SiteConfig, site_document: SourceDocument,
-                 ignored_rounds: frozenset[str] = frozenset()) -> Content:
-    """Every unit file of every round in config; folders of `ignored_rounds` (listed in
-    site.yaml after the round a build stops at) are skipped unread."""
-    tree = scan_content(site_dir, config, site_document, ignored_rounds)
-    problems = list(tree.problems)
-    unit_files = []
-    for files in tree.files.values():
-        for source in files:
-            unit_file = load_unit_file(site_dir, source, problems)
-            if unit_file is not None:
-                unit_files.append(unit_file)
-    if problems:
-        raise ContentError(problems)
-    return Content(tree.units, tuple(sorted(unit_files, key=lambda f: (f.round_id, f.unit_id))))
-
-
 def scan_content(site_dir: Path, config: SiteConfig, site_document: SourceDocument,
                  ignored_rounds: frozenset[str] = frozenset()) -> ContentTree:
     """The registry read and checked, and every unit file found, without reading them:

@@ -216,16 +216,6 @@ def publish(site_dir: Path, config: SiteConfig, content: Content, ledger: tuple[
     return published
 
 
-def check_against_ledger(ledger: tuple[PublishedRound, ...], config: SiteConfig, content: Content,
-                         site_document: SourceDocument) -> dict[tuple[str, str], CorrectedFile]:
-    """Problems for every silent change to a published round; the declared corrections otherwise."""
-    problems = check_published_rounds(ledger, config, site_document)
-    found, corrected = check_unit_files(ledger, config, content.unit_files)
-    if problems or found:
-        raise ContentError(problems + found)
-    return corrected
-
-
 def check_published_rounds(ledger: tuple[PublishedRound, ...], config: SiteConfig,
                            site_document: SourceDocument) -> list[Problem]:
     """The site-wide half of the check: each published round still listed, title and date unchanged."""

@@ -200,10 +200,6 @@ class UnitRoundSummary:
     counts: Counter
     submitted: bool
 
-    @classmethod
-    def of(cls, unit_round: UnitRound) -> "UnitRoundSummary":
-        return cls(unit_round.unit, unit_round.round, unit_round.count, unit_round.counts, unit_round.submitted)
-
 
 @dataclass(frozen=True)
 class Site:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from .builder import load_site
+from .loader import load_site
 from .schema import PLAIN_NAME, WINDOWS_RESERVED
 from .source import decode_text
 

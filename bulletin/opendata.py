@@ -47,12 +47,6 @@ def _entry_fields(entry: Entry, translator: Translator) -> dict[str, Any]:
     }
 
 
-def round_rows(site: Site, round_id: str, translator: Translator) -> list[dict[str, Any]]:
-    """One row per project on each unit's list that round: reported entries first, in
-    bulletin order, then the projects the unit did not report (with their last report)."""
-    return [row for unit_round in site.round_units(round_id) for row in _unit_round_rows(unit_round, translator)]
-
-
 def _unit_round_rows(unit_round: UnitRound, translator: Translator) -> list[dict[str, Any]]:
     rnd, unit = unit_round.round, unit_round.unit
     reported = [(entry, True) for entry in unit_round.entries]

@@ -25,26 +25,24 @@ from pathlib import Path
 from typing import Iterable
 
 from .cache import LOCK_FILE, cache_folder, recorded_files
+from .layout import (CONTENT, GENERATOR_FOLDER, INSIDE_SCRATCH, INSIDE_STAGING, JOURNAL, SITE_FILE, SITE_FOLDERS,
+                     STAMP, beside)
 
 
 class OutputProblem(Exception):
     """The output folder cannot be used or written; the message says why."""
 
 
-# Inside every output a build writes, the list of the files it wrote: what lets the
-# next build recognise the folder as its own, and notice any file someone else put there.
-STAMP = ".bulletin-output"
+# Inside every output a build writes, the list of the files it wrote (layout.STAMP): what
+# lets the next build recognise the folder as its own, and notice any file someone else put there.
 _STAMP_HEADER = "bulletin-output/1: the files of a site written by 'python3 build.py build'\n"
 
 # Where there is no room beside the output (a USB stick's root), a build stages inside it
-# under these hidden names, which are never the site's own.
-INSIDE_STAGING = ".bulletin-staging"
-INSIDE_SCRATCH = ".bulletin-scratch"
+# under hidden names that are never the site's own.
 _INSIDE_NAMES = frozenset({INSIDE_STAGING, INSIDE_SCRATCH})
 # What an operating system keeps at the root of a drive: not the site's, never touched.
 _SYSTEM_NAMES = frozenset({"System Volume Information", "$RECYCLE.BIN", "lost+found", ".Trashes",
                            ".Spotlight-V100", ".fseventsd", ".TemporaryItems"})
-GENERATOR_FOLDER = Path(__file__).resolve().parent.parent
 _NAMED_AT_MOST = 10
 
 
@@ -67,7 +65,7 @@ def check_output_folder(out_dir: Path, site_dir: Path) -> None:
         if refused:
             raise OutputProblem(f"output folder {out_dir} {why}: a build replaces its output folder, so it "
                                 "never builds there; choose another --out (a new folder, e.g. public)")
-    for protected in ("content", "templates", "static"):
+    for protected in SITE_FOLDERS:
         folder = (site / protected).resolve()
         if out == folder or folder in out.parents:
             raise OutputProblem(f"output folder {out_dir} is inside the site's {protected}/; choose another --out")
@@ -75,7 +73,7 @@ def check_output_folder(out_dir: Path, site_dir: Path) -> None:
         raise OutputProblem(f"output folder {out_dir} is a file, not a folder; choose another --out")
     if not out.is_dir():
         return
-    if (out / "site.yaml").exists() or (out / "content").is_dir():
+    if (out / SITE_FILE).exists() or (out / CONTENT).is_dir():
         raise OutputProblem(f"output folder {out_dir} holds a site's content (site.yaml or content/); "
                             "it would be replaced by the build: choose another --out")
     try:
@@ -158,7 +156,7 @@ def stages_inside(out_dir: Path) -> bool:
 
 def _pending_moves(out_dir: Path) -> set[str]:
     """Files an interrupted build was moving in: its own, about to be rolled forward."""
-    for staging in (out_dir.parent / f".{out_dir.name}.staging", out_dir / INSIDE_STAGING):
+    for staging in (beside(out_dir, "staging"), out_dir / INSIDE_STAGING):
         try:
             return set(json.loads((staging / JOURNAL).read_text(encoding="utf-8"))["move"])
         except (OSError, ValueError, KeyError, TypeError):
@@ -206,9 +204,9 @@ class StagedOutput:
             self.staging = out_dir / INSIDE_STAGING
             self.scratch = out_dir / INSIDE_SCRATCH
         else:
-            self.staging = out_dir.parent / f".{out_dir.name}.staging"
-            self.scratch = out_dir.parent / f".{out_dir.name}.scratch"
-        self.previous = out_dir.parent / f".{out_dir.name}.previous"
+            self.staging = beside(out_dir, "staging")
+            self.scratch = beside(out_dir, "scratch")
+        self.previous = beside(out_dir, "previous")
         self.written: set[str] = set()
         self.staged: list[str] = []  # in an incremental build, the files to move into the output
         self.deleted: list[str] = []
@@ -352,7 +350,6 @@ def _read_bytes(path: Path) -> bytes | None:
         return None
 
 
-JOURNAL = ".bulletin-journal.json"
 
 
 def _apply_journal(staging: Path, out_dir: Path) -> None:
@@ -386,10 +383,10 @@ def _apply_journal(staging: Path, out_dir: Path) -> None:
 def recover_interrupted_swap(out_dir: Path) -> None:
     """If a build died between the two renames of a swap, put the previous site back; if
     it died while applying its journal, finish applying it."""
-    previous = out_dir.parent / f".{out_dir.name}.previous"
+    previous = beside(out_dir, "previous")
     if not out_dir.exists() and previous.is_dir():
         os.replace(previous, out_dir)
-    for staging in (out_dir.parent / f".{out_dir.name}.staging", out_dir / INSIDE_STAGING):
+    for staging in (beside(out_dir, "staging"), out_dir / INSIDE_STAGING):
         if (staging / JOURNAL).is_file() and out_dir.is_dir():
             _apply_journal(staging, out_dir)
 

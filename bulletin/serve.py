@@ -22,9 +22,10 @@ from typing import Callable
 
 import click
 
-from .builder import BUILD_PROBLEMS, BUNDLED_STATIC, BUNDLED_TEMPLATES, build_site
+from .builder import BUILD_PROBLEMS, build_site
 from .config import load_site_config
 from .i18n import Translator, load_translator
+from .layout import BUNDLED_TEMPLATES, CONTENT, SITE_FILE, STATIC, TEMPLATES, overridable
 from .output import check_output_folder
 from .problems import ContentError
 
@@ -35,8 +36,8 @@ Snapshot = dict[str, tuple[int, int]]
 
 def watched_files(site_dir: Path) -> Snapshot:
     """Modification time and size of every file a build reads."""
-    roots = [site_dir / "content", site_dir / "templates", site_dir / "static", BUNDLED_TEMPLATES, BUNDLED_STATIC]
-    paths = [site_dir / "site.yaml"]
+    roots = [site_dir / CONTENT, *overridable(site_dir, TEMPLATES), *overridable(site_dir, STATIC)]
+    paths = [site_dir / SITE_FILE]
     for root in dict.fromkeys(root.resolve() for root in roots):
         if root.is_dir():
             paths += [path for path in root.rglob("*") if path.is_file()]

@@ -75,7 +75,6 @@ _ODD_SPACES = {
 
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
-Path_ = tuple  # a path into the document: ("projects", 2, "status")
 
 
 @dataclass

@@ -21,9 +21,10 @@ from pathlib import Path
 
 from .cache import file_record, write_parts
 from .config import SiteConfig
-from .content import Content, SourceFile, load_unit_file
+from .content import Content, SourceFile
 from .i18n import Translator
-from .ledger import PublishedRound, check_unit_files
+from .ledger import PublishedRound
+from .loader import load_unit
 from .model import Unit, build_model
 from .opendata import unit_open_data
 from . import output
@@ -49,7 +50,6 @@ class UnitOutcome:
     key: str
     problems: list[Problem] = field(default_factory=list)
     pages: dict[str, list] = field(default_factory=dict)  # path -> file record (sha256, size, mtime, inode)
-    written: int = 0  # pages whose bytes changed
     parts: dict[str, str] = field(default_factory=dict)  # section -> sha256
     summary: dict = field(default_factory=dict)
 
@@ -96,21 +96,13 @@ def build_unit(job: UnitJob) -> UnitOutcome:
     unit_id = job.unit["id"]
     outcome = UnitOutcome(unit_id, job.key)
 
-    unit_files = []
-    for source in job.files:
-        unit_file = load_unit_file(context.site_dir, source, outcome.problems)
-        if unit_file is not None:
-            unit_files.append(unit_file)
-    invalid = frozenset(f"content/{s.round_id}/{s.path.name}" for s in job.files) - {
-        f.document.display_path for f in unit_files}  # their problems are reported: not "missing" too
-    found, corrections = check_unit_files(context.ledger, context.config, tuple(unit_files),
-                                          unit_ids=frozenset({unit_id}), unreadable=invalid)
-    outcome.problems += found
+    loaded = load_unit(context.site_dir, context.config, context.ledger, unit_id, job.files)
+    outcome.problems += loaded.problems
     if outcome.problems or context.check_only:
-        outcome.summary = {"entries": sum(len(unit_file.projects) for unit_file in unit_files)}
+        outcome.summary = {"entries": sum(len(unit_file.projects) for unit_file in loaded.files)}
         return outcome
 
-    site = build_model(context.config, Content((job.unit,), tuple(unit_files)), corrections)
+    site = build_model(context.config, Content((job.unit,), loaded.files), loaded.corrections)
     unit = site.units[0]
     previous = job.previous_pages
     for page in plan_unit_pages(site, unit):
@@ -120,7 +112,6 @@ def build_unit(job: UnitJob) -> UnitOutcome:
             outcome.pages[page.path] = previous[page.path]
             continue
         outcome.pages[page.path] = write_page(context.staging, page.path, data, sha256)
-        outcome.written += 1
 
     try:
         outcome.parts = write_parts(context.parts_dir, job.key, unit_sections(site, unit, context))

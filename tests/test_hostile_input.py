@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from bulletin.builder import load_site
+from bulletin.loader import load_site
 from bulletin.output import OutputProblem, StagedOutput, safe_join
 from bulletin.problems import ContentError
 from bulletin.source import MAX_FILE_BYTES

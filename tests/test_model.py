@@ -1,6 +1,6 @@
 """The model: histories across rounds, and projects that go missing."""
 
-from bulletin.builder import load_site
+from bulletin.loader import load_site
 from bulletin.model import Funding
 
 

@@ -1,7 +1,7 @@
 """URLs and relative links."""
 
 from bulletin.pages import Links, plan_pages
-from bulletin.builder import load_site
+from bulletin.loader import load_site
 
 
 def test_links_are_relative_to_the_page():

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bulletin.builder import load_site
+from bulletin.loader import load_site
 from bulletin.content import STATUSES, UNIT_ROUND_SCHEMA
 from bulletin.model import Site
 from bulletin.problems import ContentError, Problem

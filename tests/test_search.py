@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from bulletin.builder import load_site
+from bulletin.loader import load_site
 from bulletin.i18n import load_translator
-from bulletin.builder import BUNDLED_TEMPLATES
+from bulletin.layout import BUNDLED_TEMPLATES
 from bulletin.search import (filter_vocabulary, index_body, index_document, offline_data_script, offline_rows,
                              search_records, search_tokens, t2s_script, to_simplified)
 from conftest import write_site
