@@ -30,7 +30,7 @@ from pathlib import Path
 
 from .layout import beside
 
-FORMAT = "bulletin-build-cache/2"
+FORMAT = "bulletin-build-cache/3"
 STATE_FILE = "state.bin"
 LOCK_FILE = "lock"  # held by the build writing the output (see output.lock_output); never removed
 PARTS_FOLDER = "parts"
@@ -86,18 +86,48 @@ def folder_fingerprint(folders: list[Path]) -> str:
     return digest(*parts)
 
 
+@dataclass(frozen=True)
+class RoundFigures:
+    """What a round's bulletin shows of one unit: whether it sent a file, and its counts."""
+
+    submitted: bool
+    count: int
+    counts: tuple[tuple[str, int], ...]  # (status, projects), in the order first seen
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    """What the site-wide pages show of a unit, computed when it is built."""
+
+    rounds: dict[str, RoundFigures]  # round id -> figures, for the rounds the unit has a list in
+    projects: int
+    entries: int
+    cjk: bool  # whether its text is Chinese (the search index's language)
+
+
+@dataclass(frozen=True)
+class UnitState:
+    """What the last build made of one unit, and from what (`key`: everything it was made from)."""
+
+    key: str
+    pages: tuple[str, ...]
+    parts: dict[str, str]  # section -> sha256 of the unit's share of a site-wide file
+    summary: UnitSummary
+
+
 @dataclass
 class BuildState:
     """What a successful build wrote and from what. `files` maps every output path to
-    [sha256, size, mtime_ns, inode]; `inputs` maps an assembled output (a site-wide
-    page, an open data file, a search shard) to the digest of what it was made from."""
+    [sha256, size, mtime_ns, inode]; `inputs` maps each output that is made as a whole
+    (a unit's pages, a site-wide page, an open data file, a search shard) to the digest
+    of what it was made from (see freshness)."""
 
     site: str
     out: str
     settings: str  # digest of everything every page depends on
     with_search: bool
     files: dict[str, list] = field(default_factory=dict)
-    units: dict[str, dict] = field(default_factory=dict)  # unit id -> key, pages, parts, summary
+    units: dict[str, UnitState] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)
     shards: dict[str, list[str]] = field(default_factory=dict)  # shard folder -> its files
     sources: dict[str, list] = field(default_factory=dict)  # content file -> [sha256, size, mtime, ctime, inode]
@@ -116,8 +146,9 @@ def read_state(out_dir: Path, site_dir: Path) -> BuildState | None:
         # marshal, not pickle: it builds plain values and runs no code, and is several times
         # faster than JSON on a province's state (hundreds of thousands of files).
         data = marshal.loads(body)
+        data["units"] = {unit_id: _unit_state(*plain) for unit_id, plain in data["units"].items()}
         state = BuildState(**data)
-    except (OSError, ValueError, TypeError, EOFError, UnicodeDecodeError):
+    except (OSError, ValueError, TypeError, EOFError, UnicodeDecodeError, KeyError, AttributeError):
         return None
     if state.site != str(site_dir.resolve()) or state.out != str(out_dir.resolve()):
         return None  # another site's cache, or one copied from elsewhere
@@ -127,11 +158,25 @@ def read_state(out_dir: Path, site_dir: Path) -> BuildState | None:
 def write_state(out_dir: Path, state: BuildState) -> None:
     folder = cache_folder(out_dir)
     folder.mkdir(exist_ok=True)
-    body = marshal.dumps(state.__dict__)
+    plain = dict(state.__dict__, units={unit_id: _plain_unit(unit) for unit_id, unit in state.units.items()})
+    body = marshal.dumps(plain)
     header = json.dumps({"format": FORMAT, "sha256": hashlib.sha256(body).hexdigest()}).encode("utf-8")
     temporary = folder / f".{STATE_FILE}.tmp"
     temporary.write_bytes(header + b"\n" + body)
     os.replace(temporary, folder / STATE_FILE)
+
+
+def _plain_unit(unit: UnitState) -> tuple:
+    summary = unit.summary
+    rounds = {round_id: (f.submitted, f.count, f.counts) for round_id, f in summary.rounds.items()}
+    return unit.key, unit.pages, unit.parts, (rounds, summary.projects, summary.entries, summary.cjk)
+
+
+def _unit_state(key: str, pages: tuple, parts: dict, summary: tuple) -> UnitState:
+    rounds, projects, entries, cjk = summary
+    figures = {round_id: RoundFigures(submitted, count, tuple(map(tuple, counts)))
+               for round_id, (submitted, count, counts) in rounds.items()}
+    return UnitState(key, tuple(pages), parts, UnitSummary(figures, projects, entries, cjk))
 
 
 def forget_state(out_dir: Path) -> None:

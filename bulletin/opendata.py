@@ -2,7 +2,7 @@
 history as one JSON file. Field names are documented in the README ("Open data").
 
 Pure functions: each unit's rows as text parts (unit_open_data), and how a file joins every
-unit's parts (Joined layouts); the builder streams the files, the output module writes them.
+unit's parts (Joined layouts); assemble.py streams the files, the output folder takes them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from .i18n import Translator
 from .config import SiteConfig
@@ -93,23 +93,42 @@ def unit_open_data(site: Site, unit: Unit, translator: Translator) -> UnitOpenDa
 class Joined:
     """How a site-wide file is made of the units' parts: a head, each unit's non-empty part
     (transformed by `escape`, if any) with a separator between them, and a tail. The build
-    writes it unit by unit, so a province's file is never whole in memory."""
+    writes it unit by unit (see Joining), so a province's file is never whole in memory."""
 
     head: bytes
     separator: bytes = b""
     tail: bytes = b""
     escape: Callable[[bytes], bytes] | None = None
 
-    def join(self, parts: Iterable[bytes]) -> Iterator[bytes]:
-        yield self.head
-        first = True
+    def join(self, parts: Iterable[bytes]) -> bytes:
+        """The whole file at once, joined as the build joins it piece by piece."""
+        chunks: list[bytes] = []
+        joining = Joining(self, chunks.append)
         for part in parts:
-            if part:
-                if not first:
-                    yield self.separator
-                yield self.escape(part) if self.escape else part
-                first = False
-        yield self.tail
+            joining.add(part)
+        joining.finish()
+        return b"".join(chunks)
+
+
+class Joining:
+    """One joined file being written: the head at once, then each part as it comes, then the tail."""
+
+    def __init__(self, layout: Joined, write: Callable[[bytes], None]):
+        self.layout = layout
+        self.write = write
+        self.started = False
+        write(layout.head)
+
+    def add(self, part: bytes) -> None:
+        if not part:
+            return
+        if self.started:
+            self.write(self.layout.separator)
+        self.write(self.layout.escape(part) if self.layout.escape else part)
+        self.started = True
+
+    def finish(self) -> None:
+        self.write(self.layout.tail)
 
 
 def round_json_layout(config: SiteConfig, rnd: Round) -> Joined:

@@ -22,7 +22,7 @@ import json
 import re
 import subprocess
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -244,7 +244,8 @@ def offline_data_layout(vocabulary: dict[str, list[str]]) -> Joined:
                   b",", b"]};\n", _script_safe_bytes)
 
 
-def offline_data_script(rows: Iterable[bytes], vocabulary: dict[str, list[str]]) -> Iterator[bytes]:
+def offline_data_script(rows: Iterable[bytes], vocabulary: dict[str, list[str]]) -> bytes:
+    """The offline data as a build writes it (assemble.py joins the same layout unit by unit)."""
     return offline_data_layout(vocabulary).join(rows)
 
 

@@ -26,7 +26,7 @@ from .builder import BUILD_PROBLEMS, build_site
 from .config import load_site_config
 from .i18n import Translator, load_translator
 from .layout import BUNDLED_TEMPLATES, CONTENT, SITE_FILE, STATIC, TEMPLATES, overridable
-from .output import check_output_folder
+from .output_rule import check_output_folder
 from .problems import ContentError
 
 POLL_SECONDS = 0.5

@@ -14,12 +14,14 @@ scale, and an unchanged unit is not built at all.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
+import multiprocessing
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
-from .cache import file_record, write_parts
+from .cache import RoundFigures, UnitState, UnitSummary, write_parts
 from .config import SiteConfig
 from .content import Content, SourceFile
 from .i18n import Translator
@@ -27,9 +29,10 @@ from .ledger import PublishedRound
 from .loader import load_unit
 from .model import Unit, build_model
 from .opendata import unit_open_data
-from . import output
+from .output import OutputProblem, write_unless_unchanged
 from .pages import plan_unit_pages
 from .problems import Problem
+from .progress import Progress
 from .render import Renderer
 from .search import CJK, index_body, offline_rows, search_records
 
@@ -49,9 +52,14 @@ class UnitOutcome:
     unit_id: str
     key: str
     problems: list[Problem] = field(default_factory=list)
+    entries: int = 0  # project entries in its files
     pages: dict[str, list] = field(default_factory=dict)  # path -> file record (sha256, size, mtime, inode)
+    written: list[str] = field(default_factory=list)  # the pages whose bytes changed, written into staging
     parts: dict[str, str] = field(default_factory=dict)  # section -> sha256
-    summary: dict = field(default_factory=dict)
+    summary: UnitSummary | None = None
+
+    def state(self) -> UnitState:
+        return UnitState(self.key, tuple(sorted(self.pages)), self.parts, self.summary)
 
 
 @dataclass
@@ -98,8 +106,8 @@ def build_unit(job: UnitJob) -> UnitOutcome:
 
     loaded = load_unit(context.site_dir, context.config, context.ledger, unit_id, job.files)
     outcome.problems += loaded.problems
+    outcome.entries = sum(len(unit_file.projects) for unit_file in loaded.files)
     if outcome.problems or context.check_only:
-        outcome.summary = {"entries": sum(len(unit_file.projects) for unit_file in loaded.files)}
         return outcome
 
     site = build_model(context.config, Content((job.unit,), loaded.files), loaded.corrections)
@@ -107,23 +115,18 @@ def build_unit(job: UnitJob) -> UnitOutcome:
     previous = job.previous_pages
     for page in plan_unit_pages(site, unit):
         data = context.renderer.render(page, site).encode("utf-8")
-        sha256 = hashlib.sha256(data).hexdigest()
-        if previous is not None and page.path in previous and previous[page.path][0] == sha256:
-            outcome.pages[page.path] = previous[page.path]
-            continue
-        outcome.pages[page.path] = write_page(context.staging, page.path, data, sha256)
+        before = previous.get(page.path) if previous is not None else None
+        outcome.pages[page.path], written = write_unless_unchanged(context.staging, page.path, data, before)
+        if written:
+            outcome.written.append(page.path)
 
     try:
         outcome.parts = write_parts(context.parts_dir, job.key, unit_sections(site, unit, context))
     except OSError as error:
-        raise output.OutputProblem(f"cannot write the build's working files into {context.parts_dir}: "
+        raise OutputProblem(f"cannot write the build's working files into {context.parts_dir}: "
                                    f"{error.strerror or error}") from None
     outcome.summary = unit_summary(site, unit)
     return outcome
-
-
-def write_page(staging: Path, relative: str, data: bytes, sha256: str) -> list:
-    return file_record(sha256, output.write_file(staging, relative, data))
 
 
 def unit_sections(site, unit: Unit, context: BuildContext) -> dict[str, str]:
@@ -140,19 +143,68 @@ def unit_sections(site, unit: Unit, context: BuildContext) -> dict[str, str]:
     return sections
 
 
-def unit_summary(site, unit: Unit) -> dict:
+def unit_summary(site, unit: Unit) -> UnitSummary:
     """What the site-wide pages show of the unit: per round, whether it sent a file,
     how many projects and how many of each status."""
     rounds = {}
     for rnd in site.rounds:
         unit_round = site.unit_rounds.get((rnd.id, unit.id))
         if unit_round is not None:
-            rounds[rnd.id] = [unit_round.submitted, unit_round.count, list(unit_round.counts.items())]
-    return {
-        "rounds": rounds,
-        "projects": len(site.histories),
-        "entries": sum(ur.count for ur in site.unit_rounds.values()),
-        "cjk": bool(CJK.search(unit.name)) or any(
+            rounds[rnd.id] = RoundFigures(unit_round.submitted, unit_round.count, tuple(unit_round.counts.items()))
+    return UnitSummary(
+        rounds=rounds,
+        projects=len(site.histories),
+        entries=sum(ur.count for ur in site.unit_rounds.values()),
+        cjk=bool(CJK.search(unit.name)) or any(
             CJK.search(entry.title + entry.progress + entry.location + entry.lead + entry.category)
             for ur in site.unit_rounds.values() for entry in ur.entries),
-    }
+    )
+
+
+# Below this much content, worker processes cost more than they save.
+PARALLEL_FROM_BYTES = 2_000_000
+
+
+def worker_count(jobs: int | None, content_bytes: int) -> int:
+    """--jobs, else BULLETIN_JOBS, else one per CPU for content large enough to gain from it."""
+    if jobs is None and os.environ.get("BULLETIN_JOBS", "").isdigit():
+        jobs = int(os.environ["BULLETIN_JOBS"])
+    if jobs is None:
+        jobs = (os.cpu_count() or 1) if content_bytes >= PARALLEL_FROM_BYTES else 1
+    return max(1, min(jobs, 32))
+
+
+def run_units(context: BuildContext, todo: list[UnitJob], jobs: int | None, progress: Progress) -> list[UnitOutcome]:
+    """Every job's outcome, built in worker processes when the content is large enough."""
+    progress.stage("building units")
+    if not todo:
+        return []
+    workers = worker_count(jobs, sum(_size(source.path) for job in todo for source in job.files))
+    set_context(context)
+    outcomes: list[UnitOutcome] = []
+    pages = 0
+
+    def collect(results: Iterable[UnitOutcome]) -> None:
+        nonlocal pages
+        for outcome in results:
+            outcomes.append(outcome)
+            pages += len(outcome.pages)
+            progress.count(len(outcomes), len(todo), f"units, {pages:,} pages")
+
+    try:
+        if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+            collect(build_unit(job) for job in todo)
+        else:
+            chunk = max(1, min(16, len(todo) // (workers * 8)))
+            with multiprocessing.get_context("fork").Pool(workers, initializer=worker_started) as pool:
+                collect(pool.imap_unordered(build_unit, todo, chunksize=chunk))
+    finally:
+        set_context(None)
+    return outcomes
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -252,10 +252,11 @@ def test_two_publishes_at_once_never_report_an_entry_the_ledger_lost(tmp_path, m
     through one shared temporary name with no lock: today one command reports 'published' with an
     entry digest that the ledger does not hold, the other fails with 'No such file or directory'.
     A barrier after reading the ledger makes the overlap certain (a lock would only delay it)."""
-    import bulletin.builder as builder
+    import bulletin.loader as loader
+    import bulletin.publishing as publishing
     site = make_site(tmp_path)
     barrier = threading.Barrier(2)
-    read_ledger = builder.read_ledger
+    read_ledger = loader.read_ledger
 
     def read_then_wait(site_dir):
         ledger = read_ledger(site_dir)
@@ -265,12 +266,12 @@ def test_two_publishes_at_once_never_report_an_entry_the_ledger_lost(tmp_path, m
             pass
         return ledger
 
-    monkeypatch.setattr(builder, "read_ledger", read_then_wait)
+    monkeypatch.setattr(loader, "read_ledger", read_then_wait)
     outcomes: dict[str, object] = {}
 
     def publish(round_id: str) -> None:
         try:
-            outcomes[round_id] = builder.publish_round(site, round_id).digest
+            outcomes[round_id] = publishing.publish_round(site, round_id).digest
         except Exception as error:  # noqa: BLE001 - recorded, judged below
             outcomes[round_id] = error
 

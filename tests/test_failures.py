@@ -35,7 +35,7 @@ import pytest
 import bulletin.output
 import bulletin.search
 from bulletin.builder import build_site
-from bulletin.output import OutputProblem, StagedOutput
+from bulletin.output import OutputFolder, OutputProblem
 from bulletin.search import SearchProblem
 from conftest import MINIMAL_SITE, ROOT, run_cli, write_site
 
@@ -359,7 +359,7 @@ def test_two_builds_at_once_leave_one_complete_site(big_site, tmp_path):
 
 def test_a_build_while_another_holds_the_output_stops_with_a_message(good):
     site, out, before = good
-    with StagedOutput(out):  # another build, writing right now
+    with OutputFolder(out, site):  # another build, writing right now
         result = run_cli("build", "--site", str(site), "--out", str(out))
     assert_clean_failure(result, "another build is writing", "right now")
     assert snapshot(out) == before

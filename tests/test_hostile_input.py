@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from bulletin.loader import load_site
-from bulletin.output import OutputProblem, StagedOutput, safe_join
+from bulletin.output import OutputFolder, OutputProblem, safe_join
 from bulletin.problems import ContentError
 from bulletin.source import MAX_FILE_BYTES
 from conftest import MINIMAL_SITE, ROOT, run_cli, write_site
@@ -389,12 +389,12 @@ def test_odd_but_valid_ids_build_inside_the_output_folder(tmp_path):
 @pytest.mark.parametrize("bad", ["../x.html", "/tmp/escaped.html", "a/../../x", "..\\x", "a\0b", "", ".", "a//b",
                                  "./x", "x/", "x/.."])
 def test_the_output_writer_itself_refuses_escapes(tmp_path, bad):
-    """The last line of defence, whatever the ids: StagedOutput.write never writes outside its folder."""
+    """The last line of defence, whatever the ids: OutputFolder.emit never writes outside its folder."""
     out = tmp_path / "work" / "public"
     before = tree(tmp_path)
     with pytest.raises(OutputProblem):
         safe_join(out, bad)
     with pytest.raises(OutputProblem):
-        with StagedOutput(out) as output:
-            output.write(bad, b"escaped")
+        with OutputFolder(out, tmp_path / "site") as output:
+            output.emit(bad, b"escaped")
     assert tree(tmp_path) == {**before, "work": None}, "only the output's parent folder may appear"

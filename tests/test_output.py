@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bulletin.output import OutputProblem, StagedOutput, check_output_folder, merged_files, read_stamp, safe_join
+from bulletin.output import OutputFolder, OutputProblem, merged_files, safe_join
+from bulletin.output_rule import check_output_folder, read_stamp
 
 
 @pytest.mark.parametrize("bad", ["../x.html", "/etc/passwd", "a/../../x", "a\\..\\x", "a\0b", "", "./x", "a//b"])
@@ -19,12 +20,12 @@ def test_safe_join_accepts_plain_paths(tmp_path):
 
 def test_a_failed_build_keeps_the_previous_output(tmp_path):
     out = tmp_path / "public"
-    with StagedOutput(out) as output:
-        output.write("index.html", b"good")
+    with OutputFolder(out, tmp_path / "site") as output:
+        output.emit("index.html", b"good")
         output.commit()
     with pytest.raises(RuntimeError):
-        with StagedOutput(out) as output:
-            output.write("index.html", b"half")
+        with OutputFolder(out, tmp_path / "site") as output:
+            output.emit("index.html", b"half")
             raise RuntimeError("renderer failed")
     assert (out / "index.html").read_bytes() == b"good"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
@@ -32,21 +33,21 @@ def test_a_failed_build_keeps_the_previous_output(tmp_path):
 
 def test_commit_replaces_the_whole_folder(tmp_path):
     out = tmp_path / "public"
-    with StagedOutput(out) as output:
-        output.write("old.html", b"old")
+    with OutputFolder(out, tmp_path / "site") as output:
+        output.emit("old.html", b"old")
         output.commit()
-    with StagedOutput(out) as output:
-        output.write("new.html", b"new")
+    with OutputFolder(out, tmp_path / "site") as output:
+        output.emit("new.html", b"new")
         output.commit()
     assert sorted(p.name for p in out.iterdir()) == [".bulletin-output", "new.html"]
     assert read_stamp(out) == {"new.html"}
 
 
 def test_a_path_is_never_written_twice(tmp_path):
-    with StagedOutput(tmp_path / "public") as output:
-        output.write("units/A.html", b"1")
+    with OutputFolder(tmp_path / "public", tmp_path / "site") as output:
+        output.emit("units/A.html", b"1")
         with pytest.raises(OutputProblem):
-            output.write("units/a.html", b"2")  # the same file on a case-insensitive disk
+            output.emit("units/a.html", b"2")  # the same file on a case-insensitive disk
 
 
 def test_build_interrupted_between_renames_is_recovered(tmp_path):
@@ -54,9 +55,9 @@ def test_build_interrupted_between_renames_is_recovered(tmp_path):
     previous = tmp_path / ".public.previous"
     previous.mkdir()
     (previous / "index.html").write_bytes(b"last good")
-    with StagedOutput(out) as output:
+    with OutputFolder(out, tmp_path / "site") as output:
         assert (out / "index.html").read_bytes() == b"last good"
-        output.write("index.html", b"new")
+        output.emit("index.html", b"new")
         output.commit()
     assert (out / "index.html").read_bytes() == b"new"
     assert not previous.exists()

@@ -74,7 +74,7 @@ def test_offline_data_is_a_classic_script_that_cannot_break_out(minimal_site):
     site, translator, records = records_for(minimal_site)
     vocabulary = filter_vocabulary(site, translator)
     rows = [row.encode("utf-8") for row in offline_rows(records, vocabulary)]
-    script = b"".join(offline_data_script(rows, vocabulary)).decode("utf-8")
+    script = offline_data_script(rows, vocabulary).decode("utf-8")
     assert script.startswith("window.BULLETIN_SEARCH_DATA = {") and script.endswith("};\n")
     assert "<" not in script and "\u2028" not in script
     data = json.loads(script[len("window.BULLETIN_SEARCH_DATA = "):-2])

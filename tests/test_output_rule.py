@@ -1,4 +1,4 @@
-"""Which folders a build may replace: only its own outputs, a new folder or an empty one.
+"""Which folders a build may replace (output_rule): only its own outputs, a new folder or an empty one.
 
 Every folder a test points --out at is made inside pytest's tmp_path; the refusals of `/`, the home
 folder and the generator's own folder are checked on the library function, which only reads.
@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bulletin.output import STAMP, OutputProblem, StagedOutput, check_output_folder, read_stamp
-from conftest import IN_CI, MINIMAL_SITE, ROOT, run_cli, write_site
+from bulletin.layout import STAMP
+from bulletin.output import OutputFolder, OutputProblem
+from bulletin.output_rule import check_output_folder, read_stamp
+from conftest import IN_CI, ROOT, run_cli, write_site
 
 
 def everything(folder: Path) -> dict[str, str | None]:
@@ -172,7 +174,7 @@ def test_a_file_named_as_the_output_is_refused(minimal_site, tmp_path):
 def test_a_build_of_one_output_does_not_stop_a_build_of_another_beside_it(minimal_site, tmp_path):
     """The lock is per output: building x/public2 while x/public is being written works, and the
     message for the same output names that output."""
-    with StagedOutput(tmp_path / "x" / "public"):  # a build writing x/public right now
+    with OutputFolder(tmp_path / "x" / "public", tmp_path / "site"):  # a build writing x/public right now
         other = run_cli("build", "--site", str(minimal_site), "--out", str(tmp_path / "x" / "public2"))
         assert other.returncode == 0, other.stderr
         same = run_cli("build", "--site", str(minimal_site), "--out", str(tmp_path / "x" / "public"))

@@ -1,0 +1,154 @@
+"""Which folder a build may replace, decided before anything is written, moved or created.
+
+Only a folder that does not exist, an empty one, or one a build of this generator
+made: every output carries a stamp (layout.STAMP) listing the files its build wrote,
+and outputs of earlier versions are recognised by the file list in their cache. A
+folder holding anything else is refused with the files named; the root, the home
+folder, the generator's and the working folder, and any folder holding the site are
+refused outright.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .cache import recorded_files
+from .layout import (CONTENT, GENERATOR_FOLDER, INSIDE_SCRATCH, INSIDE_STAGING, JOURNAL, SITE_FILE, SITE_FOLDERS,
+                     STAMP, beside)
+
+
+class OutputProblem(Exception):
+    """The output folder cannot be used or written; the message says why."""
+
+
+# Inside every output a build writes, the list of the files it wrote (layout.STAMP): what
+# lets the next build recognise the folder as its own, and notice any file someone else put there.
+_STAMP_HEADER = "bulletin-output/1: the files of a site written by 'python3 build.py build'\n"
+
+# Where there is no room beside the output (a USB stick's root), a build stages inside it
+# under hidden names that are never the site's own.
+_INSIDE_NAMES = frozenset({INSIDE_STAGING, INSIDE_SCRATCH})
+# What an operating system keeps at the root of a drive: not the site's, never touched.
+_SYSTEM_NAMES = frozenset({"System Volume Information", "$RECYCLE.BIN", "lost+found", ".Trashes",
+                           ".Spotlight-V100", ".fseventsd", ".TemporaryItems"})
+_NAMED_AT_MOST = 10
+
+
+def check_output_folder(out_dir: Path, site_dir: Path) -> None:
+    """Refuse, before anything is written, moved or created, an output folder whose
+    replacement could cost anyone a file. Allowed: a folder that does not exist, an
+    empty one, or one holding only files a build of this generator wrote (its stamp,
+    or for outputs of earlier versions the file list their cache records)."""
+    out = out_dir.resolve()
+    site = site_dir.resolve()
+    home = _home()
+    system_root = Path(home.anchor) if home is not None else Path("/")  # C:\\ on Windows; E:\\ may be a USB stick
+    outright = [(out in (Path("/"), system_root), "is the root of the file system"),
+                (home is not None and (out == home or out in home.parents), "is your home folder or holds it"),
+                (out == GENERATOR_FOLDER or out in GENERATOR_FOLDER.parents, "holds this generator's own files"),
+                (out == site or out in site.parents, "contains the site itself"),
+                (out == Path.cwd().resolve() or out in Path.cwd().resolve().parents,
+                 "is the folder you are working in, or holds it")]
+    for refused, why in outright:
+        if refused:
+            raise OutputProblem(f"output folder {out_dir} {why}: a build replaces its output folder, so it "
+                                "never builds there; choose another --out (a new folder, e.g. public)")
+    for protected in SITE_FOLDERS:
+        folder = (site / protected).resolve()
+        if out == folder or folder in out.parents:
+            raise OutputProblem(f"output folder {out_dir} is inside the site's {protected}/; choose another --out")
+    if out.exists() and not out.is_dir():
+        raise OutputProblem(f"output folder {out_dir} is a file, not a folder; choose another --out")
+    if not out.is_dir():
+        return
+    if (out / SITE_FILE).exists() or (out / CONTENT).is_dir():
+        raise OutputProblem(f"output folder {out_dir} holds a site's content (site.yaml or content/); "
+                            "it would be replaced by the build: choose another --out")
+    try:
+        present = _files_under(out, inside=stages_inside(out))
+    except OSError as error:
+        raise OutputProblem(f"output folder {out_dir} cannot be read ({error.strerror or error}: "
+                            f"{error.filename}), so a build cannot tell whose files it holds; choose "
+                            "another --out") from None
+    if not present:
+        return  # an empty folder: a new site, a new USB stick
+    known = read_stamp(out)
+    if known is None:
+        known = recorded_files(out)
+    if known is None:
+        raise OutputProblem(f"output folder {out_dir} holds files that no build wrote ({_some(present)}); "
+                            "a build replaces its output folder, so it never builds there. Choose another --out "
+                            "(a new or empty folder), or remove this folder yourself if it is an old site")
+    known |= _pending_moves(out)
+    foreign = sorted(present - known - {STAMP})
+    if foreign:
+        raise OutputProblem(f"output folder {out_dir} holds {len(foreign)} file(s) that no build wrote: "
+                            f"{_some(foreign)}. Move them out of the folder (or delete "
+                            "them), then build again")
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError, OSError):  # no home folder known (a service account)
+        return None
+
+
+def _some(paths) -> str:
+    paths = sorted(paths)
+    shown = ", ".join(paths[:_NAMED_AT_MOST])
+    return shown + (f" and {len(paths) - _NAMED_AT_MOST} more" if len(paths) > _NAMED_AT_MOST else "")
+
+
+def _files_under(folder: Path, inside: bool = False) -> set[str]:
+    """Every file, link or other non-folder under folder, hidden ones included, by relative
+    path; empty folders hold nothing to lose. At a drive's root the system's own folders and
+    a build's staging are left out."""
+    found: set[str] = set()
+    stack = [(folder, "")]
+    while stack:
+        current, prefix = stack.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if not prefix and inside and (entry.name in _INSIDE_NAMES or entry.name in _SYSTEM_NAMES):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
+                else:
+                    found.add(prefix + entry.name)
+    return found
+
+
+def stamp_bytes(files) -> bytes:
+    return (_STAMP_HEADER + "".join(f"{path}\n" for path in sorted(files))).encode("utf-8")
+
+
+def read_stamp(out_dir: Path) -> set[str] | None:
+    """The files a build wrote into out_dir, or None when it has no stamp of ours."""
+    try:
+        text = (out_dir / STAMP).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.startswith(_STAMP_HEADER):
+        return None
+    return set(text[len(_STAMP_HEADER):].splitlines())
+
+
+def stages_inside(out_dir: Path) -> bool:
+    """True where there is no room beside the output: it is the root of a mounted drive
+    (a USB stick), or its parent cannot be written."""
+    if not out_dir.is_dir() or out_dir.is_symlink():
+        return False
+    return os.path.ismount(out_dir) or not os.access(out_dir.parent, os.W_OK)
+
+
+def _pending_moves(out_dir: Path) -> set[str]:
+    """Files an interrupted build was moving in: its own, about to be rolled forward."""
+    for staging in (beside(out_dir, "staging"), out_dir / INSIDE_STAGING):
+        try:
+            return set(json.loads((staging / JOURNAL).read_text(encoding="utf-8"))["move"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return set()
