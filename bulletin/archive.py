@@ -25,6 +25,7 @@ import bagit
 from . import __version__
 from .builder import build_site
 from .config import shown_round
+from .files import file_sha256
 from .layout import CONTENT, LEDGER_PATH, SITE_FILE, UNITS_FILE, UNITS_FILE_YML
 from .loader import SiteSources, load_content, read_site
 from .verify import CHECKSUM, ArchiveProblem
@@ -63,7 +64,7 @@ def content_digest(site_dir: Path, round_ids: list[str]) -> str:
     for path in paths:
         if path.is_file():
             digest.update(path.relative_to(site_dir).as_posix().encode("utf-8") + b"\0")
-            digest.update(_sha256(path).encode("ascii") + b"\n")
+            digest.update(file_sha256(path).encode("ascii") + b"\n")
     return digest.hexdigest()
 
 
@@ -162,12 +163,3 @@ def _zip_folder(folder: Path, target: Path, stamp: dt.date) -> None:
             member.external_attr = 0o644 << 16
             member.compress_type = zipfile.ZIP_DEFLATED
             bundle.writestr(member, path.read_bytes(), compresslevel=9)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-

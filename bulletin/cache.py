@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from .files import digest, write_whole
 from .layout import beside
 
 FORMAT = "bulletin-build-cache/3"
@@ -41,21 +42,6 @@ GENERATOR_PACKAGES = ("Jinja2", "MarkupSafe", "Markdown", "PyYAML", "nh3", "page
 
 def cache_folder(out_dir: Path) -> Path:
     return beside(out_dir, "cache")
-
-
-def digest(*parts: str | bytes) -> str:
-    """SHA-256 of several values, each length-prefixed so that no two lists collide."""
-    hasher = hashlib.sha256()
-    for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
-        hasher.update(len(data).to_bytes(8, "big"))
-        hasher.update(data)
-    return hasher.hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def generator_fingerprint() -> str:
@@ -161,9 +147,7 @@ def write_state(out_dir: Path, state: BuildState) -> None:
     plain = dict(state.__dict__, units={unit_id: _plain_unit(unit) for unit_id, unit in state.units.items()})
     body = marshal.dumps(plain)
     header = json.dumps({"format": FORMAT, "sha256": hashlib.sha256(body).hexdigest()}).encode("utf-8")
-    temporary = folder / f".{STATE_FILE}.tmp"
-    temporary.write_bytes(header + b"\n" + body)
-    os.replace(temporary, folder / STATE_FILE)
+    write_whole(folder / STATE_FILE, [header, b"\n", body])
 
 
 def _plain_unit(unit: UnitState) -> tuple:
@@ -278,14 +262,8 @@ def write_parts(folder: Path, key: str, sections: dict[str, str]) -> dict[str, s
         index[name] = [offset, len(blob), hashlib.sha256(blob).hexdigest()]
         offset += len(blob)
     header = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    path = folder / f"{key}.parts"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(_PARTS_MAGIC + len(header).to_bytes(8, "big") + header)
-        for blob in blobs.values():
-            handle.write(blob)
-    os.replace(temporary, path)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_whole(folder / f"{key}.parts", [_PARTS_MAGIC, len(header).to_bytes(8, "big"), header, *blobs.values()])
     return {name: entry[2] for name, entry in index.items()}
 
 

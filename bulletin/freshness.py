@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
-from .cache import BuildState, UnitState, digest, file_digest, folder_fingerprint, generator_fingerprint
+from .cache import BuildState, UnitState, folder_fingerprint, generator_fingerprint
+from .files import digest, file_sha256
 from .content import SourceFile
 from .layout import SETTINGS_FILES
 from .pages import round_path
@@ -75,7 +76,7 @@ def source_digests(paths: list[Path], known: dict[str, list]) -> dict[str, list]
 
 def _digest_or_missing(path: Path) -> str:
     try:
-        return file_digest(path)
+        return file_sha256(path)
     except OSError:
         return "unreadable"  # reported with its location when the unit is built
 

@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .assemble import read_sections
-from .cache import BuildState, PartsReader, UnitState, digest
+from .cache import BuildState, PartsReader, UnitState
+from .files import digest
 from .freshness import Freshness
 from .output import OutputFolder, merged_files
 from .progress import Progress

@@ -24,7 +24,6 @@ A correction with `redact:` removes a text from every copy of the file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
+from .files import sha256_hex, write_whole
 from .config import RoundConfig, RoundRecord, ShownSite, ShownUnit, SiteConfig, shown_round
 from .content import PROJECT_SCHEMA, UNIT_ROUND_SCHEMA, Content, UnitFile
 from .model import (CORRECTED_FIELDS, Correction, CorrectedFile, Entry, compare_entries, entry_from_project,
@@ -45,10 +45,6 @@ LEDGER_PATH = f"content/{LEDGER_FILE}"
 FORMAT = "bulletin-ledger/2"  # 2: entries may record what the round showed ("shown")
 READABLE_FORMATS = ("bulletin-ledger/1", FORMAT)
 PROJECT_FIELDS = frozenset(field.name for field in PROJECT_SCHEMA.fields)
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _canonical(value) -> bytes:
@@ -187,12 +183,7 @@ def write_ledger(site_dir: Path, rounds: tuple[PublishedRound, ...]) -> None:
         entries.append({**body, "sha256": published.digest})
     text = json.dumps({"format": FORMAT, "published": entries}, ensure_ascii=False, indent=1) + "\n"
     path = site_dir / LEDGER_PATH
-    temporary = path.with_name(f".{LEDGER_FILE}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8", newline="\n")
-        os.replace(temporary, path)  # never a half-written ledger
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_whole(path, [text.encode("utf-8")])  # never a half-written ledger
 
 
 def publish(site_dir: Path, config: SiteConfig, content: Content, ledger: tuple[PublishedRound, ...],

@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from .cache import LOCK_FILE, cache_folder
+from .files import write_whole
 from .layout import INSIDE_STAGING, JOURNAL, beside
 from .output_rule import OutputProblem, stages_inside
 
@@ -32,12 +33,7 @@ def safe_join(root: Path, relative: str) -> Path:
 
 def write_journal(staging: Path, moves: list[str], deletions: list[str]) -> None:
     """Record, durably, what applying the build means: from here on, the build is done."""
-    temporary = staging / f".{JOURNAL}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump({"move": moves, "delete": deletions}, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, staging / JOURNAL)
+    write_whole(staging / JOURNAL, [json.dumps({"move": moves, "delete": deletions}).encode("utf-8")], durable=True)
 
 
 def apply_journal(staging: Path, out_dir: Path) -> None:

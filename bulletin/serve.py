@@ -52,7 +52,7 @@ def watched_files(site_dir: Path) -> Snapshot:
 
 
 @dataclass
-class BuildState:
+class PreviewState:
     """The last build's problems, shown on every served page until a build succeeds."""
 
     problems: list[str] = field(default_factory=list)
@@ -67,7 +67,7 @@ class BuildState:
             return list(self.problems)
 
 
-def rebuild(site_dir: Path, out_dir: Path, echo: Callable[[str], None], state: BuildState | None = None) -> bool:
+def rebuild(site_dir: Path, out_dir: Path, echo: Callable[[str], None], state: PreviewState | None = None) -> bool:
     problems: list[str] = []
     try:
         report = build_site(site_dir, out_dir)
@@ -101,7 +101,7 @@ def _preview_translator(site_dir: Path) -> Translator:
     return load_translator(language, [BUNDLED_TEMPLATES], site_dir)
 
 
-def make_handler(out_dir: Path, state: BuildState, translator: Translator):
+def make_handler(out_dir: Path, state: PreviewState, translator: Translator):
     class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         """Serves the last good build; while content is broken, every page says so."""
 
@@ -143,7 +143,7 @@ def serve_site(site_dir: Path, out_dir: Path, port: int) -> None:
     output folder a build may not replace or a port that cannot be used."""
     check_output_folder(out_dir, site_dir)
     echo = click.echo
-    state = BuildState()
+    state = PreviewState()
     handler = make_handler(out_dir, state, _preview_translator(site_dir))
     try:  # the port first: a port in use is said at once, not after a build
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
