@@ -2,7 +2,7 @@
 
     python3 bench/hugo_content.py SITE_DIR HUGO_DIR
 
-reads SITE_DIR with the product's own loader (bulletin.builder.load_site: validation, model,
+reads SITE_DIR with the product's own loader (bulletin.loader.load_site: validation, model,
 histories, not-reported rule), so both generators render the very same data, and writes into
 HUGO_DIR a copy of the skeleton in bench/hugo/ (config, layouts, i18n), the product's static/
 files, data/site.yaml, and one Markdown file per page our build writes:

@@ -13,6 +13,7 @@ from .config import SiteConfig
 from .problems import ContentError, Location, Problem, did_you_mean
 from .schema import Checker, Date, Field, Identifier, ListOf, Number, OneOf, Record, Text, check_document
 from .source import SourceDocument, read_yaml_file
+from .layout import CONTENT, LEDGER_FILE, UNITS_FILE, UNITS_FILE_YML
 
 STATUSES = ("not_started", "in_progress", "completed", "suspended", "cancelled")
 # How staff say it in Chinese; spelling similarity cannot suggest these.
@@ -114,7 +115,7 @@ def scan_content(site_dir: Path, config: SiteConfig, site_document: SourceDocume
     """The registry read and checked, and every unit file found, without reading them:
     each unit's files can then be read on their own (in parallel, or only when changed)."""
     problems: list[Problem] = []
-    content_dir = site_dir / "content"
+    content_dir = site_dir / CONTENT
     units = _load_units(site_dir, content_dir, problems)
     unit_ids = {unit["id"] for unit in units}
     round_ids = [r.id for r in config.rounds]
@@ -128,7 +129,7 @@ def scan_content(site_dir: Path, config: SiteConfig, site_document: SourceDocume
     found: dict[str, list[SourceFile]] = {}
     if content_dir.is_dir():
         for entry in sorted(content_dir.iterdir()):
-            if (entry.name.startswith(".") or entry.name in ("units.yaml", "units.yml", "ledger.json")
+            if (entry.name.startswith(".") or entry.name in (Path(UNITS_FILE).name, Path(UNITS_FILE_YML).name, LEDGER_FILE)
                     or entry.name in ignored_rounds):
                 continue
             shown = f"content/{entry.name}"
@@ -149,9 +150,9 @@ def scan_content(site_dir: Path, config: SiteConfig, site_document: SourceDocume
 
 
 def _load_units(site_dir: Path, content_dir: Path, problems: list[Problem]) -> list[dict]:
-    path = content_dir / "units.yaml"
-    if not path.is_file() and (content_dir / "units.yml").is_file():  # .yml is accepted everywhere else
-        path = content_dir / "units.yml"
+    path = site_dir / UNITS_FILE
+    if not path.is_file() and (site_dir / UNITS_FILE_YML).is_file():
+        path = site_dir / UNITS_FILE_YML
     if not path.is_file():
         problems.append(Problem(Location("content/units.yaml", 1, 1), "",
                                 "missing: list the units here as 'units:' with id, name and group"))

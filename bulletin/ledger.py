@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .files import sha256_hex, write_whole
+from .layout import CONTENT, LEDGER_PATH
 from .config import RoundConfig, RoundRecord, ShownSite, ShownUnit, SiteConfig, shown_round
 from .content import PROJECT_SCHEMA, UNIT_ROUND_SCHEMA, Content, UnitFile
 from .model import (CORRECTED_FIELDS, Correction, CorrectedFile, Entry, compare_entries, entry_from_project,
@@ -40,8 +41,6 @@ from .problems import ContentError, Location, Problem, did_you_mean
 from .schema import Checker, check_document
 from .source import SourceDocument, parse_yaml
 
-LEDGER_FILE = "ledger.json"
-LEDGER_PATH = f"content/{LEDGER_FILE}"
 FORMAT = "bulletin-ledger/2"  # 2: entries may record what the round showed ("shown")
 READABLE_FORMATS = ("bulletin-ledger/1", FORMAT)
 PROJECT_FIELDS = frozenset(field.name for field in PROJECT_SCHEMA.fields)
@@ -164,7 +163,7 @@ def ledger_lock(site_dir: Path) -> Iterator[None]:
         yield
         return
     try:
-        descriptor = os.open(site_dir / "content", os.O_RDONLY)
+        descriptor = os.open(site_dir / CONTENT, os.O_RDONLY)
     except OSError:
         yield  # no content folder: loading it reports that
         return

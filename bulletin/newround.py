@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import unicodedata
 from pathlib import Path
 
 import yaml
 
+from .files import write_whole
+from .layout import CONTENT, SITE_FILE
 from .loader import load_site
 from .schema import PLAIN_NAME, WINDOWS_RESERVED
 from .source import decode_text
@@ -52,14 +53,14 @@ def new_round(site_dir: Path, round_id: str, title: str, date_text: str) -> list
     latest = site.latest_round
     if date < latest.date:
         raise NewRoundProblem(f"{date} is before the latest round '{latest.id}' ({latest.date})")
-    target = site_dir / "content" / round_id
+    target = site_dir / CONTENT / round_id
     if target.exists():
         raise NewRoundProblem(f"content/{round_id}/ already exists; remove it or choose another id")
 
-    site_yaml = site_dir / "site.yaml"
-    updated = append_round(decode_text(site_yaml.read_bytes(), "site.yaml"), round_id, title.strip(), date)
+    site_yaml = site_dir / SITE_FILE
+    updated = append_round(decode_text(site_yaml.read_bytes(), SITE_FILE), round_id, title.strip(), date)
 
-    source = site_dir / "content" / latest.id
+    source = site_dir / CONTENT / latest.id
     created = []
     try:
         target.mkdir(parents=True)
@@ -74,12 +75,9 @@ def new_round(site_dir: Path, round_id: str, title: str, date_text: str) -> list
                 else:
                     copy.write_text(kept, encoding="utf-8", newline="")
                 created.append(copy)
-        temporary = site_yaml.with_name(".site.yaml.tmp")
-        temporary.write_text(updated, encoding="utf-8", newline="")
-        os.replace(temporary, site_yaml)  # site.yaml is never left half-written
+        write_whole(site_yaml, [updated.encode("utf-8")])  # site.yaml is never left half-written
     except OSError as error:
         shutil.rmtree(target, ignore_errors=True)
-        site_yaml.with_name(".site.yaml.tmp").unlink(missing_ok=True)
         raise NewRoundProblem(f"cannot write the new round: {error.strerror or error}; nothing was changed") from None
     return created
 
