@@ -144,9 +144,10 @@ class _Build:
             raise ContentError(problems)
         for outcome in outcomes:
             self.units_state[outcome.unit_id] = outcome.state()
+            written = set(outcome.written)
             for path, record in outcome.pages.items():
                 output.claim(path)
-                output.adopt(path, record, path in outcome.written)
+                output.adopt(path, record, path in written)
         self.site = _site_from_summaries(self.registry, self.units_state)
         projects = sum(state.summary.projects for state in self.units_state.values())
         self.plan = shard_plan(self.units_state, self.order, shard_count(projects, self.config.search_shard_size))

@@ -25,6 +25,9 @@ STATUS_SYNONYMS = (
     ("暂停", "suspended"), ("已暂停", "suspended"),
     ("取消", "cancelled"), ("已取消", "cancelled"),
 )
+# What the site shows for each status (templates/i18n/zh-CN.yaml): accepted as written.
+STATUS_LABELS = (("未启动", "not_started"), ("推进中", "in_progress"), ("已完成", "completed"),
+                 ("暂缓", "suspended"), ("已取消", "cancelled"))
 YAML_SUFFIXES = (".yaml", ".yml")
 
 UNIT_SCHEMA = Record((
@@ -42,7 +45,8 @@ UNITS_FILE_SCHEMA = Record((
 PROJECT_SCHEMA = Record((
     Field("id", Identifier(), True, "stable name of the project within its unit, the same in every round"),
     Field("title", Text(), True, "领办项目: what was pledged"),
-    Field("status", OneOf(STATUSES, STATUS_SYNONYMS), True, "where the project stands"),
+    Field("status", OneOf(STATUSES, STATUS_SYNONYMS, STATUS_LABELS), True,
+          "where the project stands: a key (completed) or the label the site shows (已完成)"),
     Field("progress", Text(multiline=True, markdown=True), True, "工作进展, in Markdown"),
     Field("lead", Text(), False, "领办人: who leads it"),
     Field("category", Text(), False, "category or batch, e.g. 人居环境"),

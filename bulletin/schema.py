@@ -152,6 +152,12 @@ class Text(Type):
         return self.max_length or (20_000 if self.multiline else 500)
 
     def check(self, value, path, checker):
+        if isinstance(value, (bool, int, float, dt.date)):
+            # `phone: 12345`, `lead: NO`, `title: 2023`, `location: 1.10`: YAML guesses a number,
+            # a yes/no or a date; a text field keeps the characters as staff typed them.
+            written = checker.document.raw(path)
+            if written is not None:
+                value = written
         if not isinstance(value, str):
             checker.report(path, "expected text, found " + _not_text(value, path, checker))
             return None
@@ -337,8 +343,13 @@ class OneOf(Type):
     # (what staff may write instead, the choice they mean): spelling alone
     # cannot lead from 已完成 to completed.
     synonyms: tuple[tuple[str, str], ...] = ()
+    # (a label the site shows for a choice, the choice): accepted as that choice, since
+    # staff copy what the bulletin says (已完成) as often as the key (completed).
+    labels: tuple[tuple[str, str], ...] = ()
 
     def check(self, value, path, checker):
+        if isinstance(value, str) and value.strip() in dict(self.labels):
+            return dict(self.labels)[value.strip()]
         if value not in self.choices:
             if isinstance(value, (list, dict)):
                 shown = describe(value)

@@ -33,17 +33,10 @@ def test_multiline_text_keeps_its_lines():
     assert check(Text(multiline=True), "v: |\n  - 第一行\n  - 第二行\n") == ("- 第一行\n- 第二行", [])
 
 
-@pytest.mark.parametrize("written, message", [
-    ("2021", "expected text, found the number 2021; put it in quotes to keep it as written: '2021'"),
-    ("01234567", "expected text, found the number 01234567; put it in quotes to keep it as written: '01234567'"),
-    ("3.50", "expected text, found the number 3.50; put it in quotes to keep it as written: '3.50'"),
-    ("NO", "expected text, found NO, which YAML reads as false; put it in quotes to keep it as written: 'NO'"),
-    ("on", "expected text, found on, which YAML reads as true; put it in quotes to keep it as written: 'on'"),
-    ("2021-08-24", "expected text, found the date 2021-08-24; put it in quotes to keep it as written: "
-                   "'2021-08-24'"),
-])
-def test_text_that_yaml_read_as_something_else_is_shown_as_written(written, message):
-    assert check(Text(), f"v: {written}\n") == (None, [f"f.yaml:1:1: v: {message}"])
+@pytest.mark.parametrize("written", ["2021", "01234567", "3.50", "NO", "on", "2021-08-24", "12345", "0476-3555907",
+                                     "1.10", "0755", "1e3"])
+def test_text_that_yaml_would_read_as_something_else_is_kept_as_written(written):
+    assert check(Text(), f"v: {written}\n") == (written, [])
 
 
 def test_a_list_instead_of_text_suggests_a_block():
