@@ -34,6 +34,8 @@ ROUND_SCHEMA = Record((
     Field("id", Identifier(), True, "stable name of the round, used in URLs and as its content folder"),
     Field("title", Text(), True, "how the round is called, e.g. 第二轮公布"),
     Field("date", Date(), True, "publication date, e.g. 2021-08-24"),
+    Field("intro", Text(multiline=True, markdown=True), False,
+          "the opening paragraph of the round's bulletin (按照《…工作方案》要求…), in Markdown"),
     Field("corrections", ListOf(ROUND_CORRECTION_SCHEMA), False,
           "declared corrections of what a published round showed of the site or of a unit (更正)"),
 ))
@@ -102,6 +104,7 @@ class RoundConfig:
     date: dt.date
     corrections: tuple[RoundCorrection, ...] = ()
     record: RoundRecord | None = None  # set from the ledger for a published round that recorded it
+    intro: str = ""  # Markdown
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,7 @@ def parse_site_config(data: dict) -> SiteConfig:
         base_url=data.get("base_url", ""),
         rounds=tuple(RoundConfig(r["id"], r["title"], r["date"], tuple(
             RoundCorrection(c["date"], c["reason"], c["field"], c["value"], c.get("unit", ""))
-            for c in r.get("corrections") or ())) for r in data["rounds"]),
+            for c in r.get("corrections") or ()), intro=r.get("intro", "")) for r in data["rounds"]),
         id=data.get("id", ""),
         search_shard_size=max(1, int((data.get("search") or {}).get("shard_size", 5_000))),
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .problems import ContentError, Location, Problem, did_you_mean
-from .schema import Checker, Date, Field, Identifier, ListOf, Number, OneOf, Record, Text, check_document
+from .schema import Checker, Date, DayOrMonth, Field, Identifier, ListOf, Number, OneOf, Record, Text, check_document
 from .source import SourceDocument, read_yaml_file
 from .layout import CONTENT, LEDGER_FILE, UNITS_FILE, UNITS_FILE_YML
 
@@ -48,6 +48,7 @@ PROJECT_SCHEMA = Record((
     Field("status", OneOf(STATUSES, STATUS_SYNONYMS, STATUS_LABELS), True,
           "where the project stands: a key (completed) or the label the site shows (已完成)"),
     Field("progress", Text(multiline=True, markdown=True), True, "工作进展, in Markdown"),
+    Field("due", DayOrMonth(), False, "完成时限: a day, 2024-06-30, or a month, 2024-06 (its last day)"),
     Field("lead", Text(), False, "领办人: who leads it"),
     Field("category", Text(), False, "category or batch, e.g. 人居环境"),
     Field("location", Text(), False, "village, community or street concerned"),

@@ -51,7 +51,12 @@ def _canonical(value) -> bytes:
 
 
 def site_entry(round_config: RoundConfig) -> dict:
-    return {"id": round_config.id, "title": round_config.title, "date": round_config.date.isoformat()}
+    """What a round's bulletin shows of its site.yaml entry; its intro only when it has one, so
+    that ledgers written before intros existed still match."""
+    entry = {"id": round_config.id, "title": round_config.title, "date": round_config.date.isoformat()}
+    if round_config.intro:
+        entry["intro"] = round_config.intro
+    return entry
 
 
 @dataclass(frozen=True)
@@ -220,9 +225,17 @@ def check_published_rounds(ledger: tuple[PublishedRound, ...], config: SiteConfi
         index, round_config = rounds[published.round_id]
         if site_entry(round_config) != published.site_entry:
             was = published.site_entry
-            problems.append(Problem(site_document.where(("rounds", index)), f"rounds[{index}]",
-                                    f"round {published.round_id} was published as '{was['title']}' of "
-                                    f"{was['date']}; a published round's title and date cannot change"))
+            now = site_entry(round_config)
+            if (now["title"], now["date"]) == (was["title"], was["date"]):  # only its opening paragraph
+                problems.append(Problem(site_document.where(("rounds", index, "intro"), key=True) if "intro" in now
+                                        else site_document.where(("rounds", index)), f"rounds[{index}].intro",
+                                        f"round {published.round_id} was published with "
+                                        f"{'this intro' if 'intro' in was else 'no intro'}; the opening "
+                                        "paragraph of a published bulletin cannot change: restore it"))
+            else:
+                problems.append(Problem(site_document.where(("rounds", index)), f"rounds[{index}]",
+                                        f"round {published.round_id} was published as '{was['title']}' of "
+                                        f"{was['date']}; a published round's title and date cannot change"))
     return problems + _check_round_corrections(ledger, config, site_document)
 
 

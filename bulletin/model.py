@@ -24,7 +24,7 @@ NOT_REPORTED = "not_reported"  # a pseudo-status for counts and badges
 COMPARED_FIELDS = ("status", "title", "lead", "category", "location", "funding", "target")
 # Fields compared between a published entry and its corrected text: everything a page shows.
 CORRECTED_FIELDS = ("number", "title", "status", "progress", "lead", "category", "location", "funding",
-                    "target", "updated")
+                    "target", "updated", "due")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class Round:
     site: ShownSite | None = None
     units: tuple[Unit, ...] = ()  # units its pages show otherwise than units.yaml does now
     notices: tuple["Correction", ...] = ()  # declared corrections of the site's or a unit's values
+    intro: str = ""  # the bulletin's opening paragraph, Markdown
 
     @cached_property
     def _units_by_id(self) -> dict[str, Unit]:
@@ -95,6 +96,7 @@ class Entry:
     funding: Funding | None = None
     target: Target | None = None
     updated: dt.date | None = None
+    due: str = ""  # 完成时限, ISO: a day '2024-06-30' or a month '2024-06'
 
 
 @dataclass(frozen=True)
@@ -302,7 +304,8 @@ def _round(config: SiteConfig, index: int, units: tuple[Unit, ...]) -> Round:
     notices = tuple(Correction(a.correction.date, a.correction.reason, "", (Change(
         (UNIT_CHANGE_FIELDS if a.correction.field in UNIT_FIELDS and a.correction.unit else SITE_CHANGE_FIELDS)
         [a.correction.field], a.before, a.correction.value),), unit_id=a.correction.unit) for a in applied)
-    return Round(round_config.id, round_config.title, round_config.date, index, site, differing, notices)
+    return Round(round_config.id, round_config.title, round_config.date, index, site, differing, notices,
+                 round_config.intro)
 
 
 REDACTION_MARKS = {"zh-CN": "［已删除］", "en": "[redacted]"}
@@ -349,6 +352,7 @@ def entry_from_project(unit_id: str, round_id: str, number: int, project: dict) 
         funding=Funding(funding["amount"], funding["unit"]) if funding else None,
         target=Target(target["name"], target["planned"], target["done"], target.get("unit", "")) if target else None,
         updated=project.get("updated"),
+        due=project.get("due", ""),
     )
 
 

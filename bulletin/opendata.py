@@ -22,7 +22,7 @@ ENTRY_FIELDS = (
     "round_id", "round_title", "round_date", "unit_id", "unit_name", "unit_group", "number", "project_id",
     "reported", "title", "status", "status_label", "progress", "lead", "category", "location",
     "funding_amount", "funding_unit", "target_name", "target_planned", "target_done", "target_unit",
-    "target_rate", "updated", "last_reported_round_id", "history_url",
+    "target_rate", "updated", "last_reported_round_id", "history_url", "due",
 )
 
 
@@ -44,6 +44,7 @@ def _entry_fields(entry: Entry, translator: Translator) -> dict[str, Any]:
         "target_unit": entry.target.unit if entry.target else None,
         "target_rate": round(entry.target.rate, 1) if entry.target else None,
         "updated": entry.updated.isoformat() if entry.updated else None,
+        "due": entry.due or None,
     }
 
 
@@ -51,7 +52,7 @@ def _unit_round_rows(unit_round: UnitRound, translator: Translator) -> list[dict
     rnd, unit = unit_round.round, unit_round.unit
     reported = [(entry, True) for entry in unit_round.entries]
     missing = [(step.last, False) for step in unit_round.missing]
-    return [{
+    rows = [{
         "round_id": rnd.id, "round_title": rnd.title, "round_date": rnd.date.isoformat(),
         "unit_id": unit.id, "unit_name": unit.name, "unit_group": unit.group,
         "number": entry.number if was_reported else None, "project_id": entry.project_id,
@@ -59,6 +60,7 @@ def _unit_round_rows(unit_round: UnitRound, translator: Translator) -> list[dict
         "last_reported_round_id": entry.round_id,
         "history_url": project_path(unit.id, entry.project_id),
     } for entry, was_reported in reported + missing]
+    return [{name: row[name] for name in ENTRY_FIELDS} for row in rows]  # columns added later come last
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,8 @@ def round_json_layout(config: SiteConfig, rnd: Round) -> Joined:
     phone = rnd.site.supervision_phone if rnd.site else config.supervision_phone
     return _json({
         "site": {"title": shown.title, "publisher": shown.publisher, "supervision_phone": phone},
-        "round": {"id": rnd.id, "title": rnd.title, "date": rnd.date.isoformat()},
+        "round": {"id": rnd.id, "title": rnd.title, "date": rnd.date.isoformat(),
+                  **({"intro": rnd.intro} if rnd.intro else {})},
         "fields": list(ENTRY_FIELDS),
     })
 

@@ -338,6 +338,31 @@ class Date(Type):
 
 
 @dataclass(frozen=True)
+class DayOrMonth(Type):
+    """A deadline as ledgers write it: a day (2024-06-30) or a month (2024-06, the end of
+    that month). Kept as written, normalised to ISO: '2024-06-30' or '2024-06'."""
+
+    def check(self, value, path, checker):
+        if isinstance(value, (dt.date, dt.datetime)):
+            return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+        text = (checker.document.raw(path) if isinstance(value, int) else value)
+        if isinstance(text, str):
+            month = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+            if month:
+                year, number = (int(part) for part in month.groups())
+                if 1 <= number <= 12:
+                    return f"{year:04d}-{number:02d}"
+                checker.report(path, f"{text.strip()} is not a real month: months are 1 to 12")
+                return None
+        day = Date().check(value, path, Checker(checker.document))  # its messages are replaced by ours
+        if day is not None:
+            return day.isoformat()
+        shown = repr(value) if isinstance(value, str) else as_written(value, path, checker)
+        checker.report(path, f"expected a day written like 2024-06-30 or a month like 2024-06, found {shown}")
+        return None
+
+
+@dataclass(frozen=True)
 class OneOf(Type):
     choices: tuple[str, ...]
     # (what staff may write instead, the choice they mean): spelling alone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from bs4 import BeautifulSoup
 
 from conftest import run_cli, write_site
@@ -54,3 +55,42 @@ def test_a_status_that_is_neither_a_key_nor_a_label_still_gets_a_hint(minimal_si
     assert checked.returncode == 1
     assert "'进行中' is not one of not_started, in_progress, completed, suspended, cancelled (did you mean " \
            "'in_progress'?)" in checked.stderr
+
+
+def test_a_due_date_is_a_day_or_a_month_and_reaches_the_open_data(minimal_site, tmp_path):
+    import json
+    write_site(minimal_site, {"content/r2/u1.yaml": """
+        projects:
+          - id: p1
+            title: 路灯
+            status: completed
+            progress: 完成
+            due: 2024-06
+          - id: p4
+            title: 新项目
+            status: in_progress
+            progress: 推进
+            due: 2024-6-30
+        """})
+    out = tmp_path / "public"
+    built = run_cli("build", "--site", str(minimal_site), "--out", str(out), "--no-search")
+    assert built.returncode == 0, built.stderr
+    rows = json.loads((out / "data/rounds/r2.json").read_text(encoding="utf-8"))["projects"]
+    assert {row["project_id"]: row["due"] for row in rows if row["reported"]} == {"p1": "2024-06", "p4": "2024-06-30"}
+    assert list(rows[0])[-1] == "due"  # the new column comes last
+    header = (out / "data/rounds/r2.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.endswith(",history_url,due")
+
+
+@pytest.mark.parametrize("written, message", [
+    ("2024-13", "2024-13 is not a real month: months are 1 to 12"),
+    ("2024-06-31", "expected a day written like 2024-06-30 or a month like 2024-06, found '2024-06-31'"),
+    ("下月底", "expected a day written like 2024-06-30 or a month like 2024-06, found '下月底'"),
+    ("2024", "expected a day written like 2024-06-30 or a month like 2024-06, found 2024"),
+])
+def test_a_due_date_that_is_not_a_day_or_a_month_is_located(minimal_site, written, message):
+    write_site(minimal_site, {"content/r2/u1.yaml": f"projects:\n  - id: p1\n    title: 路灯\n"
+                                                    f"    status: completed\n    progress: 完成\n    due: {written}\n"})
+    checked = run_cli("check", "--site", str(minimal_site))
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr
+    assert f"content/r2/u1.yaml:6:5: projects[0].due: {message}" in checked.stderr, checked.stderr
