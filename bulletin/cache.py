@@ -119,22 +119,33 @@ class BuildState:
     sources: dict[str, list] = field(default_factory=dict)  # content file -> [sha256, size, mtime, ctime, inode]
 
 
-def read_state(out_dir: Path, site_dir: Path) -> BuildState | None:
-    """The state of the last build of out_dir from site_dir, or None if there is none
-    that can be trusted."""
-    path = cache_folder(out_dir) / STATE_FILE
+def _stored_state(out_dir: Path) -> tuple[str | None, dict] | None:
+    """The state file's format and its values, when its checksum holds; else None."""
     try:
-        raw = path.read_bytes()
+        raw = (cache_folder(out_dir) / STATE_FILE).read_bytes()
         header, _, body = raw.partition(b"\n")
         envelope = json.loads(header)
-        if envelope.get("format") != FORMAT or envelope.get("sha256") != hashlib.sha256(body).hexdigest():
+        if envelope.get("sha256") != hashlib.sha256(body).hexdigest():
             return None
         # marshal, not pickle: it builds plain values and runs no code, and is several times
         # faster than JSON on a province's state (hundreds of thousands of files).
         data = marshal.loads(body)
+        return (envelope.get("format"), data) if isinstance(data, dict) else None
+    except (OSError, ValueError, TypeError, EOFError, UnicodeDecodeError, AttributeError):
+        return None
+
+
+def read_state(out_dir: Path, site_dir: Path) -> BuildState | None:
+    """The state of the last build of out_dir from site_dir, or None if there is none
+    that can be trusted."""
+    stored = _stored_state(out_dir)
+    if stored is None or stored[0] != FORMAT:
+        return None
+    data = stored[1]
+    try:
         data["units"] = {unit_id: _unit_state(*plain) for unit_id, plain in data["units"].items()}
         state = BuildState(**data)
-    except (OSError, ValueError, TypeError, EOFError, UnicodeDecodeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None
     if state.site != str(site_dir.resolve()) or state.out != str(out_dir.resolve()):
         return None  # another site's cache, or one copied from elsewhere
@@ -193,19 +204,14 @@ def clear_cache(out_dir: Path) -> None:
 
 def recorded_files(out_dir: Path) -> set[str] | None:
     """The files the last build of out_dir wrote, as its cache records them whatever site
-    it was built from; None without a readable record. Outputs of versions before the
-    stamp (output.STAMP) are recognised by it."""
+    it was built from and in whichever format; None without a readable record. Outputs of
+    versions before the stamp (layout.STAMP) are recognised by it."""
+    stored = _stored_state(out_dir)
+    if stored is None or stored[1].get("out") != str(out_dir.resolve()):
+        return None
     try:
-        raw = (cache_folder(out_dir) / STATE_FILE).read_bytes()
-        header, _, body = raw.partition(b"\n")
-        envelope = json.loads(header)
-        if envelope.get("sha256") != hashlib.sha256(body).hexdigest():
-            return None
-        data = marshal.loads(body)
-        if data.get("out") != str(out_dir.resolve()):
-            return None
-        return set(data["files"])
-    except (OSError, ValueError, TypeError, EOFError, KeyError, AttributeError, UnicodeDecodeError):
+        return set(stored[1]["files"])
+    except (KeyError, TypeError):
         return None
 
 

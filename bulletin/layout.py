@@ -41,5 +41,12 @@ def beside(out_dir: Path, kind: str) -> Path:
 
 STAMP = ".bulletin-output"
 INSIDE_STAGING = ".bulletin-staging"
+
+
+def staging_places(out_dir: Path) -> tuple[Path, Path]:
+    """Where a build of out_dir stages the new site: beside it, or inside it at a drive's root."""
+    return beside(out_dir, "staging"), out_dir / INSIDE_STAGING
+
+
 INSIDE_SCRATCH = ".bulletin-scratch"
 JOURNAL = ".bulletin-journal.json"

@@ -40,11 +40,16 @@ def write_file(root: Path, relative: str, data: bytes) -> os.stat_result:
         raise OutputProblem(f"cannot write {relative} into {root}: {error.strerror or error}") from None
 
 
+def unchanged(before: list | None, sha256: str) -> bool:
+    """The one keep-or-write decision: a file whose bytes are those of the previous build's
+    file (`before`, its record) is kept as it is."""
+    return before is not None and before[0] == sha256
+
+
 def write_unless_unchanged(staging: Path, relative: str, data: bytes, before: list | None) -> tuple[list, bool]:
-    """The one keep-or-write decision: (the file's record, whether it was written). A file
-    whose bytes are those of the previous build's file (`before`, its record) is kept."""
+    """(the file's record, whether it was written into staging), as `unchanged` decides."""
     sha256 = hashlib.sha256(data).hexdigest()
-    if before is not None and before[0] == sha256:
+    if unchanged(before, sha256):
         return before, False
     return file_record(sha256, write_file(staging, relative, data)), True
 
@@ -183,7 +188,7 @@ class OutputFolder:
         self.claim(stream.path)
         before = self.before(stream.path)
         sha256 = stream.hasher.hexdigest()
-        if before is not None and before[0] == sha256:
+        if unchanged(before, sha256):
             stream.temporary.unlink()
             self.adopt(stream.path, before, False)
             return

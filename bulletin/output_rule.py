@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .cache import recorded_files
 from .layout import (CONTENT, GENERATOR_FOLDER, INSIDE_SCRATCH, INSIDE_STAGING, JOURNAL, SITE_FILE, SITE_FOLDERS,
-                     STAMP, beside)
+                     STAMP, staging_places)
 
 
 class OutputProblem(Exception):
@@ -146,7 +146,7 @@ def stages_inside(out_dir: Path) -> bool:
 
 def _pending_moves(out_dir: Path) -> set[str]:
     """Files an interrupted build was moving in: its own, about to be rolled forward."""
-    for staging in (beside(out_dir, "staging"), out_dir / INSIDE_STAGING):
+    for staging in staging_places(out_dir):
         try:
             return set(json.loads((staging / JOURNAL).read_text(encoding="utf-8"))["move"])
         except (OSError, ValueError, KeyError, TypeError):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .cache import LOCK_FILE, cache_folder
 from .files import write_whole
-from .layout import INSIDE_STAGING, JOURNAL, beside
+from .layout import JOURNAL, beside, staging_places
 from .output_rule import OutputProblem, stages_inside
 
 
@@ -70,7 +70,7 @@ def recover_interrupted_swap(out_dir: Path) -> None:
     previous = beside(out_dir, "previous")
     if not out_dir.exists() and previous.is_dir():
         os.replace(previous, out_dir)
-    for staging in (beside(out_dir, "staging"), out_dir / INSIDE_STAGING):
+    for staging in staging_places(out_dir):
         if (staging / JOURNAL).is_file() and out_dir.is_dir():
             apply_journal(staging, out_dir)
 

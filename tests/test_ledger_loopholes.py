@@ -186,12 +186,17 @@ def test_a_ledger_of_format_1_stays_readable_and_its_rounds_show_the_current_nam
 
 # --- one correction per change ----------------------------------------------------------------------------
 
-def test_an_edit_after_a_correction_needs_a_correction_of_its_own(published_site):
-    site, out, _ = published_site
+def corrected_and_built(site: Path, out: Path) -> dict[str, str]:
+    """p1's status corrected on 2021-07-05 and declared, the site built: the output's digest."""
     edit(site, "content/r1/u1.yaml", "status: in_progress", "status: completed")
     declare(site, "content/r1/u1.yaml", ("2021-07-05", "状态有误", "p1"))
     built(site, out)
-    before = tree_digest(out)
+    return tree_digest(out)
+
+
+def test_an_edit_after_a_correction_needs_a_correction_of_its_own(published_site):
+    site, out, _ = published_site
+    before = corrected_and_built(site, out)
     # the same project edited again: it must not ride under the first correction's date and reason
     edit(site, "content/r1/u1.yaml", "progress: 正在采购灯泡", "progress: 已全部更换")
     assert_refused(build(site, out), [
@@ -245,11 +250,8 @@ def test_a_published_file_that_fails_validation_is_reported_as_such(published_si
 
 
 def test_a_correction_dated_before_the_publication_is_refused(published_site):
-    site, out, before = published_site
-    edit(site, "content/r1/u1.yaml", "status: in_progress", "status: completed")
-    declare(site, "content/r1/u1.yaml", ("2021-07-05", "状态有误", "p1"))
-    built(site, out)
-    before = tree_digest(out)
+    site, out, _ = published_site
+    before = corrected_and_built(site, out)
     edit(site, "content/r1/u1.yaml", "date: 2021-07-05", "date: 2021-06-20")
     assert_refused(build(site, out), [
         "content/r1/u1.yaml:15:5: corrections[0].date: round r1 was published on 2021-06-30; a correction of it "

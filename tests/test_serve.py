@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -11,6 +12,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from typing import Iterator
 
 from conftest import ROOT, write_site
 
@@ -38,22 +40,26 @@ def _get(url: str) -> str:
         return response.read().decode("utf-8")
 
 
-def _start_serve(site, out) -> tuple[subprocess.Popen, queue.Queue]:
-    """`serve` on a free port, its output (stdout and stderr) read line by line into a queue."""
+@contextlib.contextmanager
+def _serving(site, out) -> Iterator[tuple[str, queue.Queue, list[str]]]:
+    """`serve` on a free port: (its address, its output read line by line, the lines seen so far);
+    stopped on leaving."""
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "build.py"), "serve", "--site", str(site), "--port", "0", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
-    return process, lines
-
-
-def test_serve_rebuilds_and_survives_broken_content(minimal_site, tmp_path):
-    process, lines = _start_serve(minimal_site, tmp_path / "out")
     seen: list[str] = []
     try:
         serving = _wait_for(lines, r"http://127\.0\.0\.1:\d+/", seen)
-        base = re.search(r"http://127\.0\.0\.1:\d+/", serving).group(0)
+        yield re.search(r"http://127\.0\.0\.1:\d+/", serving).group(0), lines, seen
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_serve_rebuilds_and_survives_broken_content(minimal_site, tmp_path):
+    with _serving(minimal_site, tmp_path / "out") as (base, lines, seen):
         assert "路灯修复" in _get(base + "rounds/r2/u1.html")
 
         time.sleep(1.1)  # a later modification time than the first snapshot on coarse clocks
@@ -69,18 +75,11 @@ def test_serve_rebuilds_and_survives_broken_content(minimal_site, tmp_path):
         _wait_for(lines, r"Built \d+ pages", seen)
         assert "路灯全部修好" in _get(base + "rounds/r2/u1.html")
         assert 'class="build-error"' not in _get(base + "rounds/r2/u1.html")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_serve_answers_odd_addresses_without_a_traceback(minimal_site, tmp_path):
     """A NUL byte, an overlong name or a climb out of the folder in a URL: an HTTP error, the server lives on."""
-    process, lines = _start_serve(minimal_site, tmp_path / "out")
-    seen: list[str] = []
-    try:
-        serving = _wait_for(lines, r"http://127\.0\.0\.1:\d+/", seen)
-        base = re.search(r"http://127\.0\.0\.1:\d+/", serving).group(0)
+    with _serving(minimal_site, tmp_path / "out") as (base, lines, seen):
         for odd in ("%00", "index.html%00.txt", "rounds/%00/x.html", "a" * 5000 + ".html", "..%2f..%2fetc%2fpasswd"):
             try:
                 urllib.request.urlopen(base + odd, timeout=5)
@@ -92,6 +91,3 @@ def test_serve_answers_odd_addresses_without_a_traceback(minimal_site, tmp_path)
         while not lines.empty():
             seen.append(lines.get())
         assert not [line for line in seen if "Traceback" in line], "\n".join(seen)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
