@@ -52,17 +52,21 @@ def unsafe_site_entries(site_dir: Path) -> list[Problem]:
 
 def _links_under(top: Path) -> tuple[list[Path], list[Path]]:
     """Every symbolic link at or under top, without following any of them, and every
-    entry that is neither a file, a folder nor a link."""
+    entry that is neither a file, a folder nor a link. The kind of each entry comes with
+    the folder's listing, so a province's twelve thousand unit files cost no extra reads."""
     if top.is_symlink():
         return [top], []
-    links, special = [], []
     if not top.is_dir():
         return [], ([] if top.is_file() else [top])
-    for folder, folders, files in os.walk(top):
-        for name in sorted(folders + files):
-            path = Path(folder) / name
-            if path.is_symlink():
-                links.append(path)
-            elif not path.is_file() and not path.is_dir():
-                special.append(path)
+    links, special = [], []
+    folders = [top]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    links.append(Path(entry.path))
+                elif entry.is_dir(follow_symlinks=False):
+                    folders.append(Path(entry.path))
+                elif not entry.is_file(follow_symlinks=False):
+                    special.append(Path(entry.path))
     return sorted(links), sorted(special)
