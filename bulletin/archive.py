@@ -28,6 +28,7 @@ from .config import shown_round
 from .files import file_sha256
 from .layout import CONTENT, LEDGER_PATH, SITE_FILE, UNITS_FILE, UNITS_FILE_YML
 from .loader import SiteSources, load_content, read_site
+from .messages import _
 from .verify import CHECKSUM, ArchiveProblem
 
 _SLUG = re.compile(r"[^A-Za-z0-9_-]+")
@@ -84,7 +85,7 @@ def source_revision(site_dir: Path) -> str:
 def latest_correction(sources: SiteSources) -> dt.date | None:
     """The date of the latest correction declared in the rounds read: under a round in
     site.yaml, or in its unit files."""
-    content, _ = load_content(sources)
+    content, _problems = load_content(sources)
     dates = [c.date for r in sources.config.rounds for c in r.corrections]
     dates += [c["date"] for unit_file in content.unit_files for c in unit_file.corrections]
     return max(dates, default=None)
@@ -97,11 +98,11 @@ def make_archive(site_dir: Path, round_id: str | None, out_dir: Path) -> Path:
     if round_id is None:
         candidates = [r.id for r in config.rounds if r.id in published]
         if not candidates:
-            raise ArchiveProblem("no round is published yet: run 'python build.py publish ROUND' first")
+            raise ArchiveProblem(_("no round is published yet: run 'python build.py publish ROUND' first"))
         round_id = candidates[-1]
     if round_id not in published:
-        raise ArchiveProblem(f"round '{round_id}' is not published: an archive proves what was published, so "
-                             f"run 'python build.py publish {round_id}' first")
+        raise ArchiveProblem(_("round '{round}' is not published: an archive proves what was published, so "
+                               "run 'python build.py publish {round}' first", round=round_id))
     rnd = next(r for r in config.rounds if r.id == round_id)
     included = [r.id for r in config.rounds[: config.rounds.index(rnd) + 1]]
     name = f"{site_name(site_dir, config.id, config.base_url)}-{round_id}"
@@ -112,13 +113,15 @@ def make_archive(site_dir: Path, round_id: str | None, out_dir: Path) -> Path:
         try:
             stamp = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
         except (ValueError, OverflowError, OSError):
-            raise ArchiveProblem(f"SOURCE_DATE_EPOCH={epoch} is not a time in seconds since 1970 (a date "
-                                 "before the year 10000); unset it or give seconds, not milliseconds") from None
+            raise ArchiveProblem(_("SOURCE_DATE_EPOCH={epoch} is not a time in seconds since 1970 (a date "
+                                   "before the year 10000); unset it or give seconds, not milliseconds",
+                                   epoch=epoch)) from None
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ArchiveProblem(f"cannot create {out_dir}: {error.strerror or error}") from None
+        raise ArchiveProblem(_("cannot create {folder}: {reason}", folder=out_dir,
+                               reason=error.strerror or error)) from None
     target = out_dir / f"{name}.zip"
     with tempfile.TemporaryDirectory(prefix="bulletin-archive-") as scratch:
         bag_dir = Path(scratch) / name
@@ -151,7 +154,8 @@ def make_archive(site_dir: Path, round_id: str | None, out_dir: Path) -> Path:
             os.replace(temporary, target)
         except OSError as error:
             temporary.unlink(missing_ok=True)
-            raise ArchiveProblem(f"cannot write {target}: {error.strerror or error}") from None
+            raise ArchiveProblem(_("cannot write {file}: {reason}", file=target,
+                                   reason=error.strerror or error)) from None
     return target
 
 

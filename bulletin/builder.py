@@ -15,6 +15,7 @@ to `freshness.current` under its name, and give its files to the output folder
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections import Counter
@@ -28,7 +29,9 @@ from .freshness import Freshness, part_inputs, settings_key, site_page_inputs, s
 from .i18n import Translator, load_translator
 from .indexing import ShardIndexer, shard_plan
 from .layout import STATIC, TEMPLATES, overridable
+from .lint import ContentWarning, all_warnings, site_file_warnings
 from .loader import SiteSources, read_site
+from .messages import pgettext
 from .model import Site, UnitRoundSummary, build_model
 from .output import OutputFolder, OutputProblem, merged_files
 from .pages import ASSET_FOLDER, plan_site_pages
@@ -55,38 +58,43 @@ class BuildReport:
     deleted: int = 0
     units_built: int = 0  # units whose inputs changed (all of them in a full build)
     incremental: bool = False
+    warnings: tuple[ContentWarning, ...] = ()  # the build went on; those of units reused from the cache too
+    left_out: tuple[tuple[str, str], ...] = ()  # (id, title) of each draft round left out of the site
+    drafts: tuple[tuple[str, str], ...] = ()  # (id, title) of each draft round built, marked as a draft
 
 
 def build_site(site_dir: Path, out_dir: Path, with_search: bool = True, until_round: str | None = None,
-               progress: Progress | None = None, jobs: int | None = None, full: bool = False) -> BuildReport:
+               progress: Progress | None = None, jobs: int | None = None, full: bool = False,
+               drafts: bool = False) -> BuildReport:
     """Load, check, render, index and put in place; with_search=False skips only the
     Pagefind index (the search page then uses its offline data everywhere). A build
-    into a folder built before reuses what did not change (see freshness), unless `full`."""
+    into a folder built before reuses what did not change (see freshness), unless `full`.
+    Draft rounds are left out entirely, unless `drafts` (a preview: their pages are marked)."""
     started = time.perf_counter()
     progress = progress or Progress.quiet()
     try:
         try:
-            report = _build(site_dir, out_dir, with_search, until_round, progress, jobs, full)
+            report = _build(site_dir, out_dir, with_search, until_round, progress, jobs, full, drafts)
         except DamagedCache:  # a part stored by an earlier build no longer passes its check
-            report = _build(site_dir, out_dir, with_search, until_round, progress, jobs, full=True)
+            report = _build(site_dir, out_dir, with_search, until_round, progress, jobs, True, drafts)
     finally:
         progress.done()
     return replace(report, seconds=time.perf_counter() - started)
 
 
 def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | None, progress: Progress,
-           jobs: int | None, full: bool) -> BuildReport:
+           jobs: int | None, full: bool, drafts: bool) -> BuildReport:
     with OutputFolder(out_dir, site_dir, full) as output:
-        progress.stage("reading")
-        sources = read_site(site_dir, until_round)
-        build = _Build(sources, output, with_search, until_round, jobs, progress)
+        progress.stage(pgettext("progress", "reading"))
+        sources = read_site(site_dir, until_round, drafts=drafts)
+        build = _Build(sources, output, with_search, until_round, jobs, progress, drafts)
         outcomes = build.units()
         build.site_pages()
         build.static_files()
         with build.search_index() as indexer:  # indexes in the background while the open data is joined
             build.open_data()
             indexer.finish(progress)
-        progress.stage("writing")
+        progress.stage(pgettext("progress", "writing"))
         output.commit(build.state())
         return build.report(outcomes)
 
@@ -96,7 +104,7 @@ class _Build:
     the last build left (freshness) and the units' states as they are made."""
 
     def __init__(self, sources: SiteSources, output: OutputFolder, with_search: bool, until_round: str | None,
-                 jobs: int | None, progress: Progress):
+                 jobs: int | None, progress: Progress, drafts: bool = False):
         self.sources, self.output, self.with_search, self.jobs, self.progress = (
             sources, output, with_search, jobs, progress)
         self.config = sources.config
@@ -105,7 +113,7 @@ class _Build:
         self.translator: Translator = load_translator(self.config.language, template_dirs, sources.site_dir)
         self.renderer = Renderer(self.registry, self.translator, template_dirs)
         self.renderer.preload()
-        self.settings = settings_key(sources.site_dir, template_dirs, until_round)
+        self.settings = settings_key(sources.site_dir, template_dirs, until_round, drafts)
         self.freshness = Freshness(output.start_from(self.settings))
         known = output.last.sources if output.last is not None and not output.full else {}
         self.digests = source_digests([s.path for files in sources.unit_files.values() for s in files], known)
@@ -155,7 +163,7 @@ class _Build:
 
     def site_pages(self) -> None:
         """The home, search and round pages; a page whose figures are unchanged is not even rendered."""
-        self.progress.stage("site pages")
+        self.progress.stage(pgettext("progress", "site pages"))
         merged = tuple(folder for folder, _ in self.plan[1:]) if self.with_search else ()
         inputs = site_page_inputs(self.settings, [rnd.id for rnd in self.site.rounds], self.units_state,
                                   self.order, merged)
@@ -179,7 +187,7 @@ class _Build:
 
     def open_data(self) -> None:
         """The open data and offline search files, joined from the units' parts."""
-        self.progress.stage("open data")
+        self.progress.stage(pgettext("progress", "open data"))
         dirty = []
         for path, (section, layout) in assembled_files(self.config, self.site, self.vocabulary).items():
             made_from = part_inputs(self.settings, path, section, self.units_state, self.order)
@@ -207,7 +215,10 @@ class _Build:
             entries=sum(state.summary.entries for state in self.units_state.values()),
             pages=pages, files=len(records), seconds=0.0,
             written=len(set(self.output.staged)), deleted=len(self.output.deleted),
-            units_built=len(outcomes), incremental=self.output.incremental and not self.output.inside)
+            units_built=len(outcomes), incremental=self.output.incremental and not self.output.inside,
+            warnings=_warnings(self.sources, self.units_state.values()),
+            left_out=tuple((rnd.id, rnd.title) for rnd in self.sources.left_out),
+            drafts=tuple((rnd.id, rnd.title) for rnd in self.config.rounds if rnd.draft))
 
 
 def _site_from_summaries(registry: Site, units: dict[str, UnitState]) -> Site:
@@ -220,9 +231,28 @@ def _site_from_summaries(registry: Site, units: dict[str, UnitState]) -> Site:
     return replace(registry, unit_rounds=unit_rounds)
 
 
-def check_site(site_dir: Path, progress: Progress | None = None, jobs: int | None = None) -> tuple[int, int, int]:
-    """Validate everything a build would, writing nothing: (rounds, units, project entries),
-    or ContentError. Units are checked in parallel, as a build does."""
+def _warnings(sources: SiteSources, units, publishing: str | None = None) -> tuple[ContentWarning, ...]:
+    """The site's warnings and the units' (each unit's, computed when it was built, maybe by an
+    earlier build). Today's date is read here only, for a round dated in the future: it never
+    reaches what is built."""
+    site = site_file_warnings(sources.site_dir, sources.document, [r.id for r in sources.config.rounds],
+                              dt.date.today(), publishing)
+    return all_warnings(site, [unit.warnings for unit in units])
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    rounds: int
+    units: int
+    entries: int  # project entries in the units' files
+    warnings: tuple[ContentWarning, ...] = ()
+
+
+def check_site(site_dir: Path, progress: Progress | None = None, jobs: int | None = None,
+               publishing: str | None = None) -> CheckReport:
+    """Validate everything a build would, writing nothing: the figures and warnings,
+    or ContentError. Units are checked in parallel, as a build does. `publishing`: the draft
+    about to be published, warned like a public round."""
     progress = progress or Progress.quiet()
     try:
         sources = read_site(site_dir)
@@ -235,4 +265,5 @@ def check_site(site_dir: Path, progress: Progress | None = None, jobs: int | Non
     problems = list(sources.problems) + [problem for outcome in outcomes for problem in outcome.problems]
     if problems:
         raise ContentError(problems)
-    return len(sources.config.rounds), len(sources.tree.units), sum(outcome.entries for outcome in outcomes)
+    return CheckReport(len(sources.config.rounds), len(sources.tree.units),
+                       sum(outcome.entries for outcome in outcomes), _warnings(sources, outcomes, publishing))

@@ -30,8 +30,9 @@ from pathlib import Path
 
 from .files import digest, write_whole
 from .layout import beside
+from .lint import ContentWarning, warning_from_plain
 
-FORMAT = "bulletin-build-cache/3"
+FORMAT = "bulletin-build-cache/4"  # 4: a unit's warnings
 STATE_FILE = "state.bin"
 LOCK_FILE = "lock"  # held by the build writing the output (see output.lock_output); never removed
 PARTS_FOLDER = "parts"
@@ -99,6 +100,7 @@ class UnitState:
     pages: tuple[str, ...]
     parts: dict[str, str]  # section -> sha256 of the unit's share of a site-wide file
     summary: UnitSummary
+    warnings: tuple[ContentWarning, ...] = ()  # printed by every build that reuses the unit
 
 
 @dataclass
@@ -164,14 +166,16 @@ def write_state(out_dir: Path, state: BuildState) -> None:
 def _plain_unit(unit: UnitState) -> tuple:
     summary = unit.summary
     rounds = {round_id: (f.submitted, f.count, f.counts) for round_id, f in summary.rounds.items()}
-    return unit.key, unit.pages, unit.parts, (rounds, summary.projects, summary.entries, summary.cjk)
+    return (unit.key, unit.pages, unit.parts, (rounds, summary.projects, summary.entries, summary.cjk),
+            tuple(warning.plain() for warning in unit.warnings))
 
 
-def _unit_state(key: str, pages: tuple, parts: dict, summary: tuple) -> UnitState:
+def _unit_state(key: str, pages: tuple, parts: dict, summary: tuple, warnings: tuple) -> UnitState:
     rounds, projects, entries, cjk = summary
     figures = {round_id: RoundFigures(submitted, count, tuple(map(tuple, counts)))
                for round_id, (submitted, count, counts) in rounds.items()}
-    return UnitState(key, tuple(pages), parts, UnitSummary(figures, projects, entries, cjk))
+    return UnitState(key, tuple(pages), parts, UnitSummary(figures, projects, entries, cjk),
+                     tuple(map(warning_from_plain, warnings)))
 
 
 def forget_state(out_dir: Path) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .messages import N_, _, pgettext
 from .problems import ContentError, Location, Problem
-from .schema import Checker, Date, Field, Identifier, ListOf, Number, OneOf, Record, Text, check_document
+from .schema import (Checker, Date, Field, Identifier, ListOf, Number, OneOf, Record, Text, Type, as_written,
+                     check_document)
 from .source import SourceDocument, read_yaml_file
 
 LANGUAGES = ("zh-CN", "en")
@@ -15,46 +18,71 @@ LANGUAGE_SYNONYMS = (
     ("zh", "zh-CN"), ("cn", "zh-CN"), ("中文", "zh-CN"), ("简体中文", "zh-CN"), ("chinese", "zh-CN"),
     ("english", "en"), ("英文", "en"), ("英语", "en"),
 )
+LANGUAGE_DOCS = (("zh-CN", N_("Simplified Chinese")), ("en", N_("English")))
 
 # What a round's pages show of the site (site.yaml) and of a unit (units.yaml): recorded in the
 # ledger when the round is published, and changed afterwards only by a declared correction.
 SITE_FIELDS = ("title", "publisher", "supervision.phone", "supervision.note")
 UNIT_FIELDS = ("name", "group")
 
+
+@dataclass(frozen=True)
+class Flag(Type):
+    """true or false. `draft: 否` or `draft: 1` is refused rather than guessed at."""
+
+    def check(self, value, path, checker):
+        if isinstance(value, bool):
+            return value
+        written = as_written(value, path, checker) if not isinstance(value, (list, dict)) else "..."
+        checker.report(path, _("expected true or false, found '{value}'; write {key}: true, or remove the line",
+                               value=written, key=path[-1]))
+        return None
+
+    def json_schema(self, title_of, within=""):
+        # YAML 1.1 (the checker's reader) also reads yes/no/on/off as true/false; an editor reads them as text.
+        return {"type": ["boolean", "string"],
+                "pattern": "^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"}
+
+
 ROUND_CORRECTION_SCHEMA = Record((
-    Field("date", Date(), True, "when the correction was made"),
-    Field("reason", Text(multiline=True), True, "why the published value was wrong"),
-    Field("unit", Identifier(), False, "the unit whose name or group is corrected; none for the site's own fields"),
+    Field("date", Date(), True, N_("when the correction was made")),
+    Field("reason", Text(multiline=True), True, N_("why the published value was wrong")),
+    Field("unit", Identifier(), False,
+          N_("the unit whose name or group is corrected; none for the site's own fields")),
     Field("field", OneOf(SITE_FIELDS + UNIT_FIELDS), True,
-          "what is corrected: title, publisher, supervision.phone, supervision.note, or a unit's name or group"),
-    Field("value", Text(), True, "the corrected value, shown from now on in this round's pages"),
+          N_("what is corrected: title, publisher, supervision.phone, supervision.note, or a unit's name or group")),
+    Field("value", Text(), True, N_("the corrected value, shown from now on in this round's pages")),
 ))
 
 ROUND_SCHEMA = Record((
-    Field("id", Identifier(), True, "stable name of the round, used in URLs and as its content folder"),
-    Field("title", Text(), True, "how the round is called, e.g. 第二轮公布"),
-    Field("date", Date(), True, "publication date, e.g. 2021-08-24"),
+    Field("id", Identifier(), True, N_("stable name of the round, used in URLs and as its content folder")),
+    Field("title", Text(), True, N_("how the round is called, e.g. 第二轮公布")),
+    Field("date", Date(), True, N_("publication date, e.g. 2021-08-24")),
     Field("intro", Text(multiline=True, markdown=True), False,
-          "the opening paragraph of the round's bulletin (按照《…工作方案》要求…), in Markdown"),
+          N_("the opening paragraph of the round's bulletin (按照《…工作方案》要求…), in Markdown")),
     Field("corrections", ListOf(ROUND_CORRECTION_SCHEMA), False,
-          "declared corrections of what a published round showed of the site or of a unit (更正)"),
+          N_("declared corrections of what a published round showed of the site or of a unit (更正)")),
+    Field("draft", Flag(), False,
+          N_("true while the round is prepared: left out of the public site until 'python build.py publish' "
+             "removes this line")),
 ))
 
 SITE_SCHEMA = Record((
-    Field("title", Text(), True, "the site's name, shown on every page"),
-    Field("publisher", Text(), True, "who publishes the bulletins"),
-    Field("language", OneOf(LANGUAGES, LANGUAGE_SYNONYMS), False, "language of the interface (default zh-CN)"),
+    Field("title", Text(), True, N_("the site's name, shown on every page")),
+    Field("publisher", Text(), True, N_("who publishes the bulletins")),
+    Field("language", OneOf(LANGUAGES, LANGUAGE_SYNONYMS, docs=LANGUAGE_DOCS), False,
+          N_("language of the interface (default zh-CN)")),
     Field("supervision", Record((
-        Field("phone", Text(), True, "supervision phone citizens may call"),
-        Field("note", Text(multiline=True), False, "what the phone is for, shown beside it"),
-    )), True, "shown on every bulletin"),
-    Field("base_url", Text(), False, "where the site is published, e.g. https://example.gov.cn/bulletins/"),
-    Field("id", Identifier(), False, "short name of the site, used to name its archives (default: its folder)"),
+        Field("phone", Text(), True, N_("supervision phone citizens may call")),
+        Field("note", Text(multiline=True), False, N_("what the phone is for, shown beside it")),
+    )), True, N_("shown on every bulletin")),
+    Field("base_url", Text(), False, N_("where the site is published, e.g. https://example.gov.cn/bulletins/")),
+    Field("id", Identifier(), False, N_("short name of the site, used to name its archives (default: its folder)")),
     Field("search", Record((
         Field("shard_size", Number(positive=True), False,
-              "projects per search index shard (default 5000): smaller shards need less memory to build"),
-    )), False, "settings of the search index"),
-    Field("rounds", ListOf(ROUND_SCHEMA, allow_empty=False), True, "publication rounds, oldest first"),
+              N_("projects per search index shard (default 5000): smaller shards need less memory to build")),
+    )), False, N_("settings of the search index")),
+    Field("rounds", ListOf(ROUND_SCHEMA, allow_empty=False), True, N_("publication rounds, oldest first")),
 ))
 
 
@@ -105,6 +133,7 @@ class RoundConfig:
     corrections: tuple[RoundCorrection, ...] = ()
     record: RoundRecord | None = None  # set from the ledger for a published round that recorded it
     intro: str = ""  # Markdown
+    draft: bool = False  # not public yet: left out of the site `build` publishes
 
 
 @dataclass(frozen=True)
@@ -124,10 +153,10 @@ def load_site_config(site_dir: Path) -> tuple[SiteConfig, SourceDocument]:
     path = site_dir / "site.yaml"
     if not path.is_file():
         raise ContentError([Problem(Location("site.yaml", 1, 1), "",
-                                    f"no site.yaml in {site_dir}; run the command in the site's folder "
-                                    "or pass --site DIR")])
+                                    _("no site.yaml in {folder}; run the command in the site's folder or pass "
+                                      "--site DIR", folder=site_dir))])
     document = read_yaml_file(path, site_dir)
-    data, problems = check_document(document, SITE_SCHEMA, "site.yaml")
+    data, problems = check_document(document, SITE_SCHEMA, N_("site.yaml"))
     if data is not None:
         problems += _check_rounds(document, data["rounds"])
     if problems:
@@ -143,25 +172,41 @@ def _check_rounds(document: SourceDocument, rounds: list[dict]):
         if folded in seen:
             first = rounds[seen[folded]]["id"]
             line = document.where(("rounds", seen[folded], "id")).line
-            same = ("is listed twice (first at line" if first == entry["id"]
-                    else f"differs only in case from '{first}' (at line")
-            checker.report(("rounds", index, "id"),
-                           f"round '{entry['id']}' {same} {line}); each round needs its own id")
+            if first == entry["id"]:
+                message = _("round '{round}' is listed twice (first at line {line}); each round needs its own id",
+                            round=entry["id"], line=line)
+            else:
+                message = _("round '{round}' differs only in case from '{first}' (at line {line}); each round "
+                            "needs its own id", round=entry["id"], first=first, line=line)
+            checker.report(("rounds", index, "id"), message)
         seen.setdefault(folded, index)
         for number, correction in enumerate(entry.get("corrections") or ()):
             unit_field = correction["field"] in UNIT_FIELDS
             if unit_field and not correction.get("unit"):
                 checker.report(("rounds", index, "corrections", number, "field"),
-                               f"'{correction['field']}' is a unit's field: add unit: <unit id>, or use one of "
-                               f"{', '.join(SITE_FIELDS)} to correct the site's own value")
+                               _("'{field}' is a unit's field: add unit: <unit id>, or use one of {fields} to "
+                                 "correct the site's own value", field=correction["field"],
+                                 fields=pgettext("list", ", ").join(SITE_FIELDS)))
             elif correction.get("unit") and not unit_field:
                 checker.report(("rounds", index, "corrections", number, "field"),
-                               f"a unit's correction names field: {' or '.join(UNIT_FIELDS)}; "
-                               f"'{correction['field']}' is the site's own: remove unit:")
+                               _("a unit's correction names field: {fields}; '{field}' is the site's own: "
+                                 "remove unit:", fields=pgettext("list", " or ").join(UNIT_FIELDS),
+                                 field=correction["field"]))
         if index and entry["date"] < rounds[index - 1]["date"]:
             checker.report(("rounds", index, "date"),
-                           f"{entry['date']} is before the previous round's date "
-                           f"{rounds[index - 1]['date']}; list rounds oldest first")
+                           _("{date} is before the previous round's date {previous}; list rounds oldest first",
+                             date=entry["date"], previous=rounds[index - 1]["date"]))
+    # A draft before a public round would, once published, change the history pages of the
+    # rounds after it: drafts come last, and are published in order.
+    public = [index for index, entry in enumerate(rounds) if not entry.get("draft")]
+    for index, entry in enumerate(rounds):
+        later = next((rounds[after]["id"] for after in public if after > index), None)
+        if entry.get("draft") and later is not None:
+            checker.report(("rounds", index, "draft"),
+                           _("round {round} is a draft but round {later} after it is public: drafts come after "
+                             "every public round. Remove draft: true here, or mark {later} draft: true too (if it "
+                             "is not published yet)",
+                             round=entry["id"], later=later))
     return checker.problems
 
 
@@ -175,7 +220,8 @@ def parse_site_config(data: dict) -> SiteConfig:
         base_url=data.get("base_url", ""),
         rounds=tuple(RoundConfig(r["id"], r["title"], r["date"], tuple(
             RoundCorrection(c["date"], c["reason"], c["field"], c["value"], c.get("unit", ""))
-            for c in r.get("corrections") or ()), intro=r.get("intro", "")) for r in data["rounds"]),
+            for c in r.get("corrections") or ()), intro=r.get("intro", ""), draft=r.get("draft", False))
+            for r in data["rounds"]),
         id=data.get("id", ""),
         search_shard_size=max(1, int((data.get("search") or {}).get("shard_size", 5_000))),
     )
@@ -219,3 +265,20 @@ def shown_round(config: SiteConfig, round_config: RoundConfig, current_units: tu
             site = replace(site, **{attribute: correction.value})
         applied.append(AppliedCorrection(correction, before))
     return site, units, tuple(applied)
+
+
+def declared_language(site_dir: Path) -> str | None:
+    """The `language:` site.yaml names, read leniently before anything is checked: it picks
+    the language of the messages about everything else, site.yaml's own mistakes included.
+    None when there is no site.yaml, it cannot be read, or it names no language."""
+    try:
+        with open(site_dir / "site.yaml", "rb") as handle:
+            head = handle.read(1 << 20).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"^language\s*:\s*['\"]?([^'\"#\s]+)", head, re.MULTILINE)
+    if not match:
+        return None
+    written = match.group(1).strip()
+    synonyms = {name.casefold(): language for name, language in LANGUAGE_SYNONYMS}
+    return written if written in LANGUAGES else synonyms.get(written.casefold())

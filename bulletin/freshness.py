@@ -40,10 +40,12 @@ class Freshness:
         return self.previous.units.get(unit_id) if self.previous is not None else None
 
 
-def settings_key(site_dir: Path, template_dirs: list[Path], until_round: str | None) -> str:
-    """Everything every page depends on besides its unit's files: the generator, site.yaml,
-    the registry, the ledger, templates and translations."""
-    inputs: list[str | bytes] = [generator_fingerprint(), until_round or "", folder_fingerprint(template_dirs)]
+def settings_key(site_dir: Path, template_dirs: list[Path], until_round: str | None, drafts: bool = False) -> str:
+    """Everything every page depends on besides its unit's files: the generator, site.yaml (a
+    round's draft: flag included), the registry, the ledger, templates and translations, and
+    whether draft rounds are built: a preview and the public site never share what they made."""
+    inputs: list[str | bytes] = [generator_fingerprint(), until_round or "", folder_fingerprint(template_dirs),
+                                 "drafts" if drafts else "public"]
     for name in SETTINGS_FILES:
         path = site_dir / name
         inputs += [name, path.read_bytes() if path.is_file() else b"-"]

@@ -8,6 +8,7 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
+from .messages import _
 from .problems import ContentError, Location, Problem
 from .source import read_yaml_file
 
@@ -21,7 +22,8 @@ class Translator:
         try:
             text = self.table[key]
         except KeyError:
-            raise KeyError(f"no translation for '{key}' in language {self.language}") from None
+            raise KeyError(_("no translation for '{key}' in language {language}", key=key,
+                             language=self.language)) from None
         return text.format(**values) if values else text
 
     def date(self, value: dt.date) -> str:
@@ -43,7 +45,7 @@ def load_translator(language: str, template_dirs: list[Path], site_dir: Path) ->
         data = document.data or {}
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             raise ContentError([Problem(Location(document.display_path, 1, 1), "",
-                                        "a translation table maps each key to a text")])
+                                        _("a translation table maps each key to a text"))])
         problems = [Problem(document.where((key,), key=True), str(key), why)
                     for key, text in data.items() if (why := _placeholder_problem(text))]
         if problems:
@@ -51,7 +53,7 @@ def load_translator(language: str, template_dirs: list[Path], site_dir: Path) ->
         table.update(data)
     if not table:
         raise ContentError([Problem(Location("site.yaml", 1, 1), "language",
-                                    f"no translation table for language '{language}'")])
+                                    _("no translation table for language '{language}'", language=language))])
     return Translator(language, table)
 
 
@@ -63,12 +65,13 @@ def _placeholder_problem(text: str) -> str:
     at most a small zero-padded width ({month:02d}): a width such as {year:>999999999} would
     fill memory, and {x.attr} or {x[0]} would reach into the values."""
     try:
-        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text)
+        fields = [(name, spec, conversion) for _literal, name, spec, conversion in string.Formatter().parse(text)
                   if name is not None]
     except ValueError as error:
-        return f"braces do not pair up ({error}); write a literal brace as {{{{ or }}}}"
+        return _("braces do not pair up ({error}); write a literal brace as {{{{ or }}}}", error=error)
     for name, spec, conversion in fields:
         if not name.isidentifier() or conversion or not _SMALL_WIDTH.fullmatch(spec):
-            return (f"'{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}' is not a "
-                    "placeholder a translation may use: write the value's name alone in braces, e.g. {year}")
+            written = f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+            return _("'{written}' is not a placeholder a translation may use: write the value's name alone in "
+                     "braces, e.g. {{year}}", written=written)
     return ""

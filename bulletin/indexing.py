@@ -18,6 +18,7 @@ from .assemble import read_sections
 from .cache import BuildState, PartsReader, UnitState
 from .files import digest
 from .freshness import Freshness
+from .messages import pgettext
 from .output import OutputFolder, merged_files
 from .progress import Progress
 from .search import build_pagefind_index, shard_folder, shard_of
@@ -77,7 +78,7 @@ class ShardIndexer:
     def finish(self, progress: Progress) -> None:
         """Put every re-indexed shard's files in the output."""
         if self.plan:
-            progress.stage("search index")
+            progress.stage(pgettext("progress", "search index"))
         for done, future in enumerate(self.futures, start=1):
             folder, index = future.result()
             files = merged_files([index])
@@ -85,7 +86,7 @@ class ShardIndexer:
             for name, source in files.items():
                 self.output.emit(f"{folder}/{name}", source.read_bytes())
             shutil.rmtree(index.parent, ignore_errors=True)  # a shard's files, once copied
-            progress.count(done, len(self.futures), "shards")
+            progress.count(done, len(self.futures), pgettext("progress", "shards"))
 
     def close(self) -> None:
         for future in self.futures:

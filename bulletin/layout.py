@@ -16,6 +16,10 @@ LEDGER_PATH = f"{CONTENT}/{LEDGER_FILE}"
 TEMPLATES = "templates"
 STATIC = "static"
 SITE_FOLDERS = (CONTENT, TEMPLATES, STATIC)
+# Where `build` publishes by default, and where builds with draft rounds go (`build --drafts`,
+# `serve`): never the same folder, so a preview cannot be uploaded by mistake.
+PUBLIC_FOLDER = "public"
+PREVIEW_FOLDER = "preview"
 # What every page depends on besides its unit's files and the templates.
 SETTINGS_FILES = (SITE_FILE, UNITS_FILE, UNITS_FILE_YML, LEDGER_PATH)
 

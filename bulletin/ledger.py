@@ -37,7 +37,8 @@ from .config import RoundConfig, RoundRecord, ShownSite, ShownUnit, SiteConfig, 
 from .content import PROJECT_SCHEMA, UNIT_ROUND_SCHEMA, Content, UnitFile
 from .model import (CORRECTED_FIELDS, Correction, CorrectedFile, Entry, compare_entries, entry_from_project,
                     entry_texts, redact_entry, redaction_mark)
-from .problems import ContentError, Location, Problem, did_you_mean
+from .messages import N_, _
+from .problems import ContentError, Location, Problem, closest
 from .schema import Checker, check_document
 from .source import SourceDocument, parse_yaml
 
@@ -131,8 +132,8 @@ def read_ledger(site_dir: Path) -> tuple[PublishedRound, ...]:
         if data.get("format") not in READABLE_FORMATS or not isinstance(entries, list):
             raise ValueError
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise broken("the ledger is not a ledger written by 'python build.py publish'; restore it from "
-                     "version control") from None
+        raise broken(_("the ledger is not a ledger written by 'python build.py publish'; restore it from "
+                       "version control")) from None
     rounds = []
     previous = ""
     for index, item in enumerate(entries):
@@ -144,15 +145,19 @@ def read_ledger(site_dir: Path) -> tuple[PublishedRound, ...]:
             if shown is not None:
                 _record(shown)  # complete, or the entry is unreadable
         except (KeyError, TypeError):
-            raise broken(f"published[{index}] is incomplete; restore the ledger from version control") from None
+            raise broken(_("published[{index}] is incomplete; restore the ledger from version control",
+                           index=index)) from None
         if item["previous"] != previous or sha256_hex(_canonical(body)) != digest:
-            raise broken(f"published[{index}] (round {item['round']}) was altered after publication: its digest "
-                         "no longer matches; restore the ledger from version control")
+            raise broken(_("published[{index}] (round {round}) was altered after publication: its digest "
+                           "no longer matches; restore the ledger from version control",
+                           index=index, round=item["round"]))
         if body["site_entry_sha256"] != item.get("site_entry_sha256"):
-            raise broken(f"published[{index}] (round {item['round']}): site entry digest does not match")
+            raise broken(_("published[{index}] (round {round}): site entry digest does not match",
+                           index=index, round=item["round"]))
         for file in files:
             if sha256_hex(file.text.encode("utf-8")) != file.sha256:
-                raise broken(f"published[{index}]: the recorded text of {file.path} does not match its SHA-256")
+                raise broken(_("published[{index}]: the recorded text of {path} does not match its SHA-256",
+                               index=index, path=file.path))
         rounds.append(PublishedRound(item["round"], item["site_entry"], files, previous, digest, shown))
         previous = digest
     return tuple(rounds)
@@ -199,7 +204,7 @@ def publish(site_dir: Path, config: SiteConfig, content: Content, ledger: tuple[
         raw = (site_dir / unit_file.document.display_path).read_bytes()
         if sha256_hex(raw) != unit_file.document.sha256:
             raise ContentError([Problem(Location(unit_file.document.display_path, 1, 1), "",
-                                        "the file changed while it was being published; publish again")])
+                                        _("the file changed while it was being published; publish again"))])
         # The text as saved, a BOM included, so that its digest is the file's digest.
         files.append(PublishedFile(unit_file.document.display_path, sha256_hex(raw), raw.decode("utf-8")))
     previous = ledger[-1].digest if ledger else ""
@@ -219,23 +224,28 @@ def check_published_rounds(ledger: tuple[PublishedRound, ...], config: SiteConfi
     for published in ledger:
         if published.round_id not in rounds:
             problems.append(Problem(Location("site.yaml", 1, 1), "rounds",
-                                    f"round {published.round_id} was published (see {LEDGER_PATH}) and must stay "
-                                    "listed under rounds:"))
+                                    _("round {round} was published (see {ledger}) and must stay listed under "
+                                      "rounds:", round=published.round_id, ledger=LEDGER_PATH)))
             continue
         index, round_config = rounds[published.round_id]
         if site_entry(round_config) != published.site_entry:
             was = published.site_entry
             now = site_entry(round_config)
             if (now["title"], now["date"]) == (was["title"], was["date"]):  # only its opening paragraph
+                if "intro" in was:
+                    message = _("round {round} was published with this intro; the opening paragraph of a "
+                                "published bulletin cannot change: restore it", round=published.round_id)
+                else:
+                    message = _("round {round} was published with no intro; the opening paragraph of a "
+                                "published bulletin cannot change: restore it", round=published.round_id)
                 problems.append(Problem(site_document.where(("rounds", index, "intro"), key=True) if "intro" in now
                                         else site_document.where(("rounds", index)), f"rounds[{index}].intro",
-                                        f"round {published.round_id} was published with "
-                                        f"{'this intro' if 'intro' in was else 'no intro'}; the opening "
-                                        "paragraph of a published bulletin cannot change: restore it"))
+                                        message))
             else:
                 problems.append(Problem(site_document.where(("rounds", index)), f"rounds[{index}]",
-                                        f"round {published.round_id} was published as '{was['title']}' of "
-                                        f"{was['date']}; a published round's title and date cannot change"))
+                                        _("round {round} was published as '{title}' of {date}; a published "
+                                          "round's title and date cannot change", round=published.round_id,
+                                          title=was["title"], date=was["date"])))
     return problems + _check_round_corrections(ledger, config, site_document)
 
 
@@ -250,29 +260,46 @@ def _check_round_corrections(ledger: tuple[PublishedRound, ...], config: SiteCon
             continue
         if round_config.id not in published:
             checker.report(("rounds", index, "corrections"),
-                           f"round {round_config.id} is not published yet: change site.yaml and units.yaml "
-                           "freely and remove corrections:")
+                           _("round {round} is not published yet: change site.yaml and units.yaml freely and "
+                             "remove corrections:", round=round_config.id))
             continue
         record = round_config.record
         recorded_units = {unit.id for unit in record.units} if record is not None else None
-        _, _, applied = shown_round(config, round_config, ())
+        _site, _units, applied = shown_round(config, round_config, ())
         applied_to = {id(a.correction): a for a in applied}
         for number, correction in enumerate(round_config.corrections):
             where = ("rounds", index, "corrections", number)
             if correction.date < round_config.date:
                 checker.report(where + ("date",), _dated_before(round_config, correction.date))
             elif correction.unit and recorded_units is not None and correction.unit not in recorded_units:
-                checker.report(where + ("unit",), f"no unit '{correction.unit}' in round {round_config.id} as "
-                                                  f"published{did_you_mean(correction.unit, recorded_units)}")
+                checker.report(where + ("unit",), _no_unit(correction.unit, round_config.id, recorded_units))
             elif id(correction) in applied_to and applied_to[id(correction)].before == correction.value:
-                checker.report(where + ("value",), f"round {round_config.id} already shows '{correction.value}' "
-                                                   "there; remove this correction")
+                checker.report(where + ("value",), _("round {round} already shows '{value}' there; remove this "
+                                                     "correction", round=round_config.id, value=correction.value))
     return checker.problems
 
 
 def _dated_before(round_config: RoundConfig, date) -> str:
-    return (f"round {round_config.id} was published on {round_config.date.isoformat()}; a correction of it "
-            f"cannot be dated {date.isoformat()}, before its publication")
+    return _("round {round} was published on {published}; a correction of it cannot be dated {date}, before its "
+             "publication", round=round_config.id, published=round_config.date.isoformat(), date=date.isoformat())
+
+
+# A suggestion is part of its sentence (one message each), so that a translation can place it. The
+# ids are plain names by now (the schema refuses a full-width one first): no full-width hint is needed.
+def _no_unit(unit: str, round_id: str, recorded_units) -> str:
+    match = closest(unit, recorded_units)
+    if match is None:
+        return _("no unit '{unit}' in round {round} as published", unit=unit, round=round_id)
+    return _("no unit '{unit}' in round {round} as published (did you mean '{match}'?)", unit=unit, round=round_id,
+             match=match)
+
+
+def _no_project(project: str, known) -> str:
+    match = closest(project, known)
+    if match is None:
+        return _("no project '{project}' in this file, as published or now", project=project)
+    return _("no project '{project}' in this file, as published or now (did you mean '{match}'?)",
+             project=project, match=match)
 
 
 def published_unit_id(path: str) -> str:
@@ -293,8 +320,8 @@ def check_unit_files(ledger: tuple[PublishedRound, ...], config: SiteConfig, uni
     for unit_file in unit_files:
         if unit_file.round_id not in published_ids and unit_file.corrections:
             problems.append(_at(unit_file.document, ("corrections",),
-                                f"round {unit_file.round_id} is not published yet: edit its text freely and "
-                                "remove corrections:"))
+                                _("round {round} is not published yet: edit its text freely and remove "
+                                  "corrections:", round=unit_file.round_id)))
     for published in ledger:
         if published.round_id not in rounds:
             continue  # reported once, by check_published_rounds
@@ -304,12 +331,13 @@ def check_unit_files(ledger: tuple[PublishedRound, ...], config: SiteConfig, uni
         present = {f.document.display_path: f for f in unit_files if f.round_id == published.round_id}
         for path in sorted(set(recorded) - set(present) - unreadable):
             problems.append(Problem(Location(path, 1, 1), "",
-                                    f"this file was published in round {published.round_id} and is missing; "
-                                    "restore it (its published text is in the ledger)"))
+                                    _("this file was published in round {round} and is missing; restore it "
+                                      "(its published text is in the ledger)", round=published.round_id)))
         for path in sorted(set(present) - set(recorded)):
             problems.append(Problem(Location(path, 1, 1), "",
-                                    f"round {published.round_id} is published; a unit file cannot be added to it "
-                                    "afterwards: add the unit's projects to the next round"))
+                                    _("round {round} is published; a unit file cannot be added to it "
+                                      "afterwards: add the unit's projects to the next round",
+                                      round=published.round_id)))
         for path in sorted(set(recorded) & set(present)):
             unit_file = present[path]
             found, correction = _compare_file(recorded[path], unit_file, round_config,
@@ -340,12 +368,15 @@ def _redacted_elsewhere(ledger: tuple[PublishedRound, ...], unit_files: tuple[Un
             if (unit_id != unit_file.unit_id or declared_in is unit_file or text in own
                     or (text not in current and text not in published_text)):
                 continue
-            where = f"{declared_in.document.display_path} (corrections[{index}], dated {declared_in.corrections[index]['date']})"
+            where = {"path": declared_in.document.display_path, "number": index + 1,
+                     "date": declared_in.corrections[index]["date"]}
             if unit_file.round_id in published_ids:
-                message = (f"this file holds text that {where} redacts: declare the same redaction here "
-                           "(date, reason, project and the same redact: text)")
+                message = _("this file holds text that {path} (correction {number}, dated {date}) redacts: "
+                            "declare the same redaction here (date, reason, project and the same redact: text)",
+                            **where)
             else:
-                message = f"this file holds text that {where} redacts: delete it from this file"
+                message = _("this file holds text that {path} (correction {number}, dated {date}) redacts: "
+                            "delete it from this file", **where)
             problems.append(Problem(Location(unit_file.document.display_path, 1, 1), "", message))
             own.add(text)
     return problems
@@ -359,10 +390,11 @@ def _at(document: SourceDocument, path: tuple, message: str) -> Problem:
 
 def _published_entries(published: PublishedFile, unit_file: UnitFile) -> tuple[Entry, ...]:
     document = parse_yaml(published.text.encode("utf-8"), published.path)
-    data, problems = check_document(document, UNIT_ROUND_SCHEMA, "unit's project list")
+    data, problems = check_document(document, UNIT_ROUND_SCHEMA, N_("unit's project list"))
     if problems or data is None:
         raise ContentError([Problem(Location(LEDGER_PATH, 1, 1), "",
-                                    f"the published text of {published.path} no longer passes validation")])
+                                    _("the published text of {path} no longer passes validation",
+                                      path=published.path))])
     return tuple(entry_from_project(unit_file.unit_id, unit_file.round_id, number, project)
                  for number, project in enumerate(data["projects"], start=1))
 
@@ -418,13 +450,12 @@ def _compare_file(published: PublishedFile, unit_file: UnitFile, round_config: R
                                 _dated_before(round_config, correction["date"])))
         if correction["project"] not in known:
             problems.append(_at(document, ("corrections", index, "project"),
-                                f"no project '{correction['project']}' in this file, as published or now"
-                                f"{did_you_mean(correction['project'], sorted(known))}"))
+                                _no_project(correction["project"], sorted(known))))
         elif correction.get("redact"):
             if not any(correction["redact"] in text for entry in first for text in entry_texts(entry)):
                 problems.append(_at(document, ("corrections", index, "redact"),
-                                    "this text does not occur in the published text of this file; copy it "
-                                    "exactly as it was published"))
+                                    _("this text does not occur in the published text of this file; copy it "
+                                      "exactly as it was published")))
         else:
             latest[correction["project"]] = (index, correction)
 
@@ -437,29 +468,33 @@ def _compare_file(published: PublishedFile, unit_file: UnitFile, round_config: R
         if where and first_field in PROJECT_FIELDS:  # not "number", "added" or "removed": no key to point at
             where = where + (first_field,)
         problems.append(_at(document, where,
-                            f"round {round_config.id} was published on {published_on}; project "
-                            f"'{project_id}' changed since ({fields}): declare it under corrections: with "
-                            f"date, reason, project: {project_id} and state: {states.get(project_id, project_state(None))}, "
-                            "or restore the published text"))
+                            _("round {round} was published on {published}; project '{project}' changed since "
+                              "({fields}): declare it under corrections: with date, reason, project: {project} "
+                              "and state: {state}, or restore the published text", round=round_config.id,
+                              published=published_on, project=project_id, fields=fields,
+                              state=states.get(project_id, project_state(None)))))
     for project_id, (index, correction) in latest.items():
         state = states.get(project_id, project_state(None))
         if project_id not in changes:
             problems.append(_at(document, ("corrections", index, "project"),
-                                f"project '{project_id}' is unchanged since publication; remove this correction"))
+                                _("project '{project}' is unchanged since publication; remove this correction",
+                                  project=project_id)))
         elif correction.get("state") is None:
             problems.append(_at(document, ("corrections", index),
-                                f"state is missing: add state: {state} (it pins project '{project_id}' as this "
-                                "correction leaves it, so that a later edit needs a correction of its own)"))
+                                _("state is missing: add state: {state} (it pins project '{project}' as this "
+                                  "correction leaves it, so that a later edit needs a correction of its own)",
+                                  state=state, project=project_id)))
         elif correction["state"] != state:
             where = ("projects", positions[project_id]) if project_id in positions else ("corrections", index)
             problems.append(_at(document, where,
-                                f"project '{project_id}' changed after its correction of "
-                                f"{correction['date'].isoformat()} (state: {correction['state']}): declare "
-                                f"the new change as one more correction with date, reason, project: {project_id} "
-                                f"and state: {state}, or restore the text that correction declared"))
+                                _("project '{project}' changed after its correction of {date} (state: "
+                                  "{pinned}): declare the new change as one more correction with date, reason, "
+                                  "project: {project} and state: {state}, or restore the text that correction "
+                                  "declared", project=project_id, date=correction["date"].isoformat(),
+                                  pinned=correction["state"], state=state)))
     if not changes and not redactions and not problems:
         return [], None  # only comments or layout changed: nothing a citizen would see
-    last_of = {index for index, _ in latest.values()}
+    last_of = {index for index, _correction in latest.values()}
     notices = []
     for index, c in enumerate(corrections):
         if c.get("redact"):

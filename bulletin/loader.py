@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .config import SiteConfig, load_site_config
+from .config import RoundConfig, SiteConfig, load_site_config
 from .content import Content, ContentTree, SourceFile, UnitFile, load_unit_file, scan_content
 from .ledger import (PublishedRound, check_published_rounds, check_unit_files, published_unit_id, read_ledger,
                      shown_as_published)
-from .layout import SITE_FILE
+from .layout import LEDGER_PATH, SITE_FILE
+from .messages import _
 from .model import CorrectedFile, Site, build_model
 from .problems import ContentError, Location, Problem, did_you_mean
 from .sitefiles import unsafe_site_entries
@@ -33,6 +34,7 @@ class SiteSources:
     tree: ContentTree
     ledger: tuple[PublishedRound, ...]
     problems: tuple[Problem, ...]
+    left_out: tuple[RoundConfig, ...] = ()  # the draft rounds a build without drafts leaves out
 
     @property
     def unit_files(self) -> dict[str, tuple[SourceFile, ...]]:
@@ -49,25 +51,47 @@ class SiteSources:
                 for unit_id in self.unit_files}
 
 
-def read_site(site_dir: Path, until_round: str | None = None) -> SiteSources:
+def read_site(site_dir: Path, until_round: str | None = None, drafts: bool = True) -> SiteSources:
     """Raises ContentError when the site cannot be read at all (an unsafe entry, a broken
     site.yaml or ledger); other problems are collected in `problems`. With until_round,
-    the site as of that round: later rounds are left out, as they were when it was published."""
+    the site as of that round: later rounds are left out, as they were when it was published.
+    With drafts=False, the public site: draft rounds (always the last ones) are left out, their
+    folders not even read."""
     unsafe = unsafe_site_entries(site_dir)
     if unsafe:  # nothing is read through them, not even to check it
         raise ContentError(unsafe)
     config, document = load_site_config(site_dir)
+    whole_ledger = read_ledger(site_dir)
+    frozen_drafts = _frozen_drafts(config, document, whole_ledger)
     later = rounds_after(config, until_round)
+    left_out = () if drafts else tuple(r for r in config.rounds if r.draft and r.id not in later)
+    if left_out and len(left_out) + len(later) == len(config.rounds):
+        raise ContentError([Problem(document.where(("rounds",), key=True), "rounds",
+                                    _("every round is a draft, so the public site would be empty: publish the "
+                                      "first one with python build.py publish {round}, or preview the drafts "
+                                      "with python build.py build --drafts", round=left_out[0].id))])
+    later |= {r.id for r in left_out}
     config = replace(config, rounds=tuple(r for r in config.rounds if r.id not in later))
-    ledger = tuple(p for p in read_ledger(site_dir) if p.round_id not in later)
+    ledger = tuple(p for p in whole_ledger if p.round_id not in later)
     config = shown_as_published(config, ledger)  # published rounds show what they showed then
     tree = scan_content(site_dir, config, document, ignored_rounds=later)
-    problems = list(tree.problems) + check_published_rounds(ledger, config, document)
+    problems = frozen_drafts + list(tree.problems) + check_published_rounds(ledger, config, document)
     registered = {unit["id"] for unit in tree.units}
     unregistered = {published_unit_id(f.path) for p in ledger for f in p.files} - registered
     if unregistered:  # published files of a unit since removed from the registry: reported missing
         problems += check_unit_files(ledger, config, (), unit_ids=frozenset(unregistered))[0]
-    return SiteSources(site_dir, config, document, tree, ledger, tuple(problems))
+    return SiteSources(site_dir, config, document, tree, ledger, tuple(problems), left_out)
+
+
+def _frozen_drafts(config: SiteConfig, document: SourceDocument, ledger: tuple[PublishedRound, ...]
+                   ) -> list[Problem]:
+    """A round recorded in the ledger is public for good: marking it a draft again would take a
+    published bulletin off the site."""
+    frozen = {p.round_id for p in ledger}
+    return [Problem(document.where(("rounds", index, "draft"), key=True), f"rounds[{index}].draft",
+                    _("round {round} is published (recorded in {ledger}), so it cannot be a draft: remove "
+                      "draft: true", round=r.id, ledger=LEDGER_PATH))
+            for index, r in enumerate(config.rounds) if r.draft and r.id in frozen]
 
 
 def rounds_after(config: SiteConfig, round_id: str | None) -> frozenset[str]:
@@ -76,7 +100,8 @@ def rounds_after(config: SiteConfig, round_id: str | None) -> frozenset[str]:
     ids = [r.id for r in config.rounds]
     if round_id not in ids:
         raise ContentError([Problem(Location(SITE_FILE, 1, 1), "rounds",
-                                    f"round '{round_id}' is not listed under rounds:{did_you_mean(round_id, ids)}")])
+                                    _("round '{round}' is not listed under rounds:{hint}", round=round_id,
+                                      hint=did_you_mean(round_id, ids)))])
     return frozenset(ids[ids.index(round_id) + 1:])
 
 

@@ -18,6 +18,8 @@ import markdown
 import nh3
 from markupsafe import Markup
 
+from .messages import _
+
 _ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "em", "strong", "code", "pre", "blockquote", "a", "span"}
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 _URL_SCHEMES = {"http", "https", "mailto", "tel"}
@@ -136,7 +138,7 @@ def markdown_problem(text: str) -> str | None:
     for number, line in enumerate(lines, start=1):
         problem = _nesting_problem(line)
         if problem:
-            return f"line {number} of the text: {problem}"
+            return _("line {line} of the text: {problem}", line=number, problem=problem)
     paragraph: list[tuple[int, str]] = []
     for number, line in enumerate(lines + [""], start=1):
         if _BLANK_LINE.fullmatch(line):
@@ -161,8 +163,8 @@ def _nesting_problem(line: str) -> str | None:
     spaces = re.match(r"[ \t]*", line)
     width = len(spaces.group().expandtabs(4))
     if depth + width // 4 > MAX_NESTING:
-        return (f"lists or quotes nested more than {MAX_NESTING} levels deep; "
-                "write the text with fewer '-', '>' or '1.' in front and less indentation")
+        return _("lists or quotes nested more than {limit} levels deep; write the text with fewer '-', '>' or "
+                 "'1.' in front and less indentation", limit=MAX_NESTING)
     return None
 
 
@@ -170,16 +172,17 @@ def _paragraph_problem(paragraph: list[tuple[int, str]]) -> str | None:
     """Backtick runs, and '[' and '](' open (nested, or never closed) many at once, in one paragraph: what
     Markdown reads as one text, from the first line after a blank line to the next blank one."""
     where = [(number, column) for number, line in paragraph for column in range(1, len(line) + 2)]
-    text = "\n".join(line for _, line in paragraph)
+    text = "\n".join(line for _number, line in paragraph)
 
     def at(index: int) -> str:
-        return f"line {where[index][0]}, column {where[index][1]} of the text"
+        return _("line {line}, column {column} of the text", line=where[index][0], column=where[index][1])
 
     runs = [(m.start(), m.end()) for m in re.finditer(r"`+", text)]
     for start, end in runs:
         if end - start > MAX_BACKTICK_RUN:
-            return (f"{at(start)}: {end - start} backticks (`) in a row; at most {MAX_BACKTICK_RUN} may stand "
-                    "together (Markdown reads them as the start of code): remove some")
+            return _("{where}: {count} backticks (`) in a row; at most {limit} may stand together (Markdown reads "
+                     "them as the start of code): remove some", where=at(start), count=end - start,
+                     limit=MAX_BACKTICK_RUN)
     # Code, from a run of backticks to the next run as long, is not read for links.
     code_end: dict[int, int] = {}
     next_run: dict[int, int] = {}  # length -> index into runs of the next run that long
@@ -207,9 +210,9 @@ def _paragraph_problem(paragraph: list[tuple[int, str]]) -> str | None:
         if character == "[":
             brackets.append(index)
             if len(brackets) > MAX_OPEN_BRACKETS:
-                return (f"{at(index)}: more than {MAX_OPEN_BRACKETS} '[' are open here (nested, or never "
-                        "closed by ']'); close each link's text with ']', or write brackets that are not "
-                        "links as \\[ or as full-width 【】")
+                return _("{where}: more than {limit} '[' are open here (nested, or never closed by ']'); close "
+                         "each link's text with ']', or write brackets that are not links as \\[ or as full-width "
+                         "【】", where=at(index), limit=MAX_OPEN_BRACKETS)
         elif character == "]" and brackets:
             brackets.pop()
         elif character == "(":
@@ -217,8 +220,8 @@ def _paragraph_problem(paragraph: list[tuple[int, str]]) -> str | None:
             parens.append((index, opens_link))
             links += opens_link
             if opens_link and links > MAX_OPEN_BRACKETS:
-                return (f"{at(index - 1)}: more than {MAX_OPEN_BRACKETS} link addresses ('](') are open "
-                        "here (nested, or never closed by ')'); close each link's address with ')'")
+                return _("{where}: more than {limit} link addresses ('](') are open here (nested, or never closed "
+                         "by ')'); close each link's address with ')'", where=at(index - 1), limit=MAX_OPEN_BRACKETS)
         elif character == ")" and parens:
             links -= parens.pop()[1]
         index += 1

@@ -22,6 +22,7 @@ from typing import Iterable
 from .cache import (BuildState, PartsReader, clear_cache, file_record, forget_state, keep_parts, output_matches,
                     parts_folder, read_state, write_state)
 from .layout import INSIDE_SCRATCH, INSIDE_STAGING, JOURNAL, STAMP, beside
+from .messages import _
 from .output_rule import OutputProblem, check_output_folder, read_stamp, stages_inside, stamp_bytes
 from .output_swap import (_exchange, _read_bytes, _remove, apply_journal, drop_lone_lock, lock_output,
                           recover_interrupted_swap, safe_join, write_journal)
@@ -37,7 +38,8 @@ def write_file(root: Path, relative: str, data: bytes) -> os.stat_result:
         target.write_bytes(data)
         return target.stat()
     except OSError as error:  # a full disk, a read-only folder: the previous site is untouched
-        raise OutputProblem(f"cannot write {relative} into {root}: {error.strerror or error}") from None
+        raise OutputProblem(_("cannot write {path} into {folder}: {reason}", path=relative, folder=root,
+                              reason=error.strerror or error)) from None
 
 
 def unchanged(before: list | None, sha256: str) -> bool:
@@ -93,7 +95,8 @@ class OutputFolder:
         try:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise OutputProblem(f"cannot create {self.out_dir.parent}: {error.strerror or error}") from None
+            raise OutputProblem(_("cannot create {folder}: {reason}", folder=self.out_dir.parent,
+                                  reason=error.strerror or error)) from None
         self._lock = lock_output(self.out_dir)
         try:
             recover_interrupted_swap(self.out_dir)  # the last good site back in place, whatever this build does
@@ -105,7 +108,8 @@ class OutputFolder:
             self.scratch.mkdir()
         except OSError as error:
             self._unlock()
-            raise OutputProblem(f"cannot prepare a build beside {self.out_dir}: {error.strerror or error}") from None
+            raise OutputProblem(_("cannot prepare a build beside {folder}: {reason}", folder=self.out_dir,
+                                  reason=error.strerror or error)) from None
         except BaseException:
             self._unlock()
             raise
@@ -152,7 +156,7 @@ class OutputFolder:
         case, the same file on Windows and macOS disks) are refused."""
         folded = relative.casefold()
         if folded in self._claimed or folded == STAMP:
-            raise OutputProblem(f"two pages would be written to {relative}")
+            raise OutputProblem(_("two pages would be written to {path}", path=relative))
         self._claimed.add(folded)
 
     def before(self, relative: str) -> list | None:
@@ -198,7 +202,8 @@ class OutputFolder:
             os.replace(stream.temporary, target)
             status = target.stat()
         except OSError as error:
-            raise OutputProblem(f"cannot write {stream.path} into {self.staging}: {error.strerror or error}") from None
+            raise OutputProblem(_("cannot write {path} into {folder}: {reason}", path=stream.path,
+                                  folder=self.staging, reason=error.strerror or error)) from None
         self.adopt(stream.path, file_record(sha256, status), True)
 
     # --- putting it in place ------------------------------------------------------------------------------
@@ -247,8 +252,11 @@ class OutputFolder:
             os.replace(self.staging, self.out_dir)
             _remove(previous)
         except OSError as error:
-            raise OutputProblem(f"cannot put the new site in place at {self.out_dir}: {error.strerror or error}"
-                                f"{'; the next build completes it' if self.incremental else ''}") from None
+            if self.incremental:
+                raise OutputProblem(_("cannot put the new site in place at {folder}: {reason}; the next build "
+                                      "completes it", folder=self.out_dir, reason=error.strerror or error)) from None
+            raise OutputProblem(_("cannot put the new site in place at {folder}: {reason}", folder=self.out_dir,
+                                  reason=error.strerror or error)) from None
 
 
 class Stream:
@@ -261,20 +269,22 @@ class Stream:
         try:
             self.handle = open(temporary, "wb")
         except OSError as error:
-            raise OutputProblem(f"cannot write {path}: {error.strerror or error}") from None
+            raise OutputProblem(_("cannot write {path}: {reason}", path=path, reason=error.strerror or error)) from None
 
     def write(self, data: bytes) -> None:
         self.hasher.update(data)
         try:
             self.handle.write(data)
         except OSError as error:
-            raise OutputProblem(f"cannot write {self.path}: {error.strerror or error}") from None
+            raise OutputProblem(_("cannot write {path}: {reason}", path=self.path,
+                                  reason=error.strerror or error)) from None
 
     def close(self) -> None:
         try:
             self.handle.close()
         except OSError as error:
-            raise OutputProblem(f"cannot write {self.path}: {error.strerror or error}") from None
+            raise OutputProblem(_("cannot write {path}: {reason}", path=self.path,
+                                  reason=error.strerror or error)) from None
 
 
 def merged_files(folders: Iterable[Path]) -> dict[str, Path]:

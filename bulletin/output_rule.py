@@ -15,8 +15,9 @@ import os
 from pathlib import Path
 
 from .cache import recorded_files
-from .layout import (CONTENT, GENERATOR_FOLDER, INSIDE_SCRATCH, INSIDE_STAGING, JOURNAL, SITE_FILE, SITE_FOLDERS,
-                     STAMP, staging_places)
+from .layout import (CONTENT, GENERATOR_FOLDER, INSIDE_SCRATCH, INSIDE_STAGING, JOURNAL, PREVIEW_FOLDER,
+                     PUBLIC_FOLDER, SITE_FILE, SITE_FOLDERS, STAMP, staging_places)
+from .messages import N_, _, ngettext
 
 
 class OutputProblem(Exception):
@@ -45,48 +46,68 @@ def check_output_folder(out_dir: Path, site_dir: Path) -> None:
     site = site_dir.resolve()
     home = _home()
     system_root = Path(home.anchor) if home is not None else Path("/")  # C:\\ on Windows; E:\\ may be a USB stick
-    outright = [(out in (Path("/"), system_root), "is the root of the file system"),
-                (home is not None and (out == home or out in home.parents), "is your home folder or holds it"),
-                (out == GENERATOR_FOLDER or out in GENERATOR_FOLDER.parents, "holds this generator's own files"),
-                (out == site or out in site.parents, "contains the site itself"),
+    outright = [(out in (Path("/"), system_root), N_("is the root of the file system")),
+                (home is not None and (out == home or out in home.parents), N_("is your home folder or holds it")),
+                (out == GENERATOR_FOLDER or out in GENERATOR_FOLDER.parents, N_("holds this generator's own files")),
+                (out == site or out in site.parents, N_("contains the site itself")),
                 (out == Path.cwd().resolve() or out in Path.cwd().resolve().parents,
-                 "is the folder you are working in, or holds it")]
+                 N_("is the folder you are working in, or holds it"))]
     for refused, why in outright:
         if refused:
-            raise OutputProblem(f"output folder {out_dir} {why}: a build replaces its output folder, so it "
-                                "never builds there; choose another --out (a new folder, e.g. public)")
+            raise OutputProblem(_("output folder {folder} {why}: a build replaces its output folder, so it never "
+                                  "builds there; choose another --out (a new folder, e.g. public)",
+                                  folder=out_dir, why=_(why)))
     for protected in SITE_FOLDERS:
         folder = (site / protected).resolve()
         if out == folder or folder in out.parents:
-            raise OutputProblem(f"output folder {out_dir} is inside the site's {protected}/; choose another --out")
+            raise OutputProblem(_("output folder {folder} is inside the site's {protected}/; choose another --out",
+                                  folder=out_dir, protected=protected))
     if out.exists() and not out.is_dir():
-        raise OutputProblem(f"output folder {out_dir} is a file, not a folder; choose another --out")
+        raise OutputProblem(_("output folder {folder} is a file, not a folder; choose another --out",
+                              folder=out_dir))
     if not out.is_dir():
         return
     if (out / SITE_FILE).exists() or (out / CONTENT).is_dir():
-        raise OutputProblem(f"output folder {out_dir} holds a site's content (site.yaml or content/); "
-                            "it would be replaced by the build: choose another --out")
+        raise OutputProblem(_("output folder {folder} holds a site's content (site.yaml or content/); it would "
+                              "be replaced by the build: choose another --out", folder=out_dir))
     try:
         present = _files_under(out, inside=stages_inside(out))
     except OSError as error:
-        raise OutputProblem(f"output folder {out_dir} cannot be read ({error.strerror or error}: "
-                            f"{error.filename}), so a build cannot tell whose files it holds; choose "
-                            "another --out") from None
+        raise OutputProblem(_("output folder {folder} cannot be read ({reason}: {file}), so a build cannot tell "
+                              "whose files it holds; choose another --out", folder=out_dir,
+                              reason=error.strerror or error, file=error.filename)) from None
     if not present:
         return  # an empty folder: a new site, a new USB stick
     known = read_stamp(out)
     if known is None:
         known = recorded_files(out)
     if known is None:
-        raise OutputProblem(f"output folder {out_dir} holds files that no build wrote ({_some(present)}); "
-                            "a build replaces its output folder, so it never builds there. Choose another --out "
-                            "(a new or empty folder), or remove this folder yourself if it is an old site")
+        raise OutputProblem(_("output folder {folder} holds files that no build wrote ({files}); a build "
+                              "replaces its output folder, so it never builds there. Choose another --out (a new "
+                              "or empty folder), or remove this folder yourself if it is an old site",
+                              folder=out_dir, files=_some(present)))
     known |= _pending_moves(out)
     foreign = sorted(present - known - {STAMP})
     if foreign:
-        raise OutputProblem(f"output folder {out_dir} holds {len(foreign)} file(s) that no build wrote: "
-                            f"{_some(foreign)}. Move them out of the folder (or delete "
-                            "them), then build again")
+        raise OutputProblem(ngettext("output folder {folder} holds {count} file that no build wrote: {files}. "
+                                     "Move it out of the folder (or delete it), then build again",
+                                     "output folder {folder} holds {count} files that no build wrote: {files}. "
+                                     "Move them out of the folder (or delete them), then build again",
+                                     len(foreign), folder=out_dir, files=_some(foreign)))
+
+
+def preview_folder(site_dir: Path, out_dir: Path | None) -> Path:
+    """Where a build with draft rounds goes (`build --drafts`, `serve`): the site's preview/
+    unless --out names another folder, and never public/, where `build` publishes: a preview
+    holds unpublished rounds and must not be uploaded by mistake."""
+    chosen = out_dir if out_dir is not None else site_dir / PREVIEW_FOLDER
+    public = site_dir / PUBLIC_FOLDER
+    if chosen.resolve() == public.resolve():
+        raise OutputProblem(_("output folder {folder} is where python build.py build publishes the site; a "
+                              "preview with draft rounds never goes there: leave out --out (the preview goes "
+                              "to {preview}) or name another folder", folder=chosen,
+                              preview=site_dir / PREVIEW_FOLDER))
+    return chosen
 
 
 def _home() -> Path | None:
@@ -99,7 +120,9 @@ def _home() -> Path | None:
 def _some(paths) -> str:
     paths = sorted(paths)
     shown = ", ".join(paths[:_NAMED_AT_MOST])
-    return shown + (f" and {len(paths) - _NAMED_AT_MOST} more" if len(paths) > _NAMED_AT_MOST else "")
+    if len(paths) <= _NAMED_AT_MOST:
+        return shown
+    return _("{files} and {count} more", files=shown, count=len(paths) - _NAMED_AT_MOST)
 
 
 def _files_under(folder: Path, inside: bool = False) -> set[str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from .cache import LOCK_FILE, cache_folder
 from .files import write_whole
 from .layout import JOURNAL, beside, staging_places
+from .messages import _
 from .output_rule import OutputProblem, stages_inside
 
 
@@ -26,7 +27,7 @@ def safe_join(root: Path, relative: str) -> Path:
     """root/relative, refusing anything that could escape root."""
     parts = relative.split("/")  # not PurePosixPath: it would quietly normalise "./x" and "a//b"
     if "\\" in relative or "\0" in relative or any(part in ("", ".", "..") for part in parts):
-        raise OutputProblem(f"refusing to write outside the output folder: {relative!r}")
+        raise OutputProblem(_("refusing to write outside the output folder: {path}", path=repr(relative)))
     return root.joinpath(*parts)
 
 
@@ -113,13 +114,14 @@ def lock_output(out_dir: Path) -> int | None:
             folder.mkdir(exist_ok=True)
             descriptor = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
-        raise OutputProblem(f"cannot prepare a build beside {out_dir}: {error.strerror or error}") from None
+        raise OutputProblem(_("cannot prepare a build beside {folder}: {reason}", folder=out_dir,
+                              reason=error.strerror or error)) from None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(descriptor)
-        raise OutputProblem(f"another build is writing {out_dir} right now; wait for it to finish, "
-                            "then build again") from None
+        raise OutputProblem(_("another build is writing {folder} right now; wait for it to finish, then build "
+                              "again", folder=out_dir)) from None
     return descriptor
 
 

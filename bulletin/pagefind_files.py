@@ -20,6 +20,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from .messages import _
+
 SIGNATURE = b"pagefind_dcd"
 
 
@@ -56,10 +58,10 @@ def make_reproducible(index: Path) -> None:
 def _read(path: Path):
     raw = gzip.decompress(path.read_bytes())
     if not raw.startswith(SIGNATURE):
-        raise PagefindFormatProblem(f"{path.name}: not a Pagefind data file")
+        raise PagefindFormatProblem(_("{file}: not a Pagefind data file", file=path.name))
     value, end = _decode(raw, len(SIGNATURE))
     if end != len(raw) or _encode(value) != raw:
-        raise PagefindFormatProblem(f"{path.name}: unexpected Pagefind data format")
+        raise PagefindFormatProblem(_("{file}: unexpected Pagefind data format", file=path.name))
     return value
 
 
@@ -77,18 +79,18 @@ def _decode(data: bytes, at: int):
         argument = int.from_bytes(data[at:at + size], "big")
         at += size
     else:
-        raise PagefindFormatProblem(f"unsupported CBOR item (major {major}, info {info})")
+        raise PagefindFormatProblem(_("unsupported CBOR item (major {major}, info {info})", major=major, info=info))
     if major == 0:
         return argument, at
     if major == 3:
         return data[at:at + argument].decode("utf-8"), at + argument
     if major == 4:
         items = []
-        for _ in range(argument):
+        for _position in range(argument):  # not `_`: that name is the translation function
             item, at = _decode(data, at)
             items.append(item)
         return items, at
-    raise PagefindFormatProblem(f"unsupported CBOR major type {major}")
+    raise PagefindFormatProblem(_("unsupported CBOR major type {major}", major=major))
 
 
 def _head(major: int, argument: int) -> bytes:
@@ -97,13 +99,13 @@ def _head(major: int, argument: int) -> bytes:
     for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
         if argument < 1 << (8 * size):
             return bytes([major << 5 | info]) + argument.to_bytes(size, "big")
-    raise PagefindFormatProblem("number too large")
+    raise PagefindFormatProblem(_("number too large"))
 
 
 def _encode(value, top: bool = True) -> bytes:
     prefix = SIGNATURE if top else b""
     if isinstance(value, bool) or value is None:
-        raise PagefindFormatProblem("unsupported value")
+        raise PagefindFormatProblem(_("unsupported value"))
     if isinstance(value, int):
         return prefix + _head(0, value)
     if isinstance(value, str):

@@ -115,6 +115,12 @@ class Page:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     trail: tuple[Crumb, ...] = ()  # after "home", which every page has
+    draft: bool = False  # shows a draft round's content: marked as a draft, kept out of search engines
+
+
+def draft_rounds(site: Site) -> frozenset[str]:
+    """The rounds not published yet; a build has them only when it previews drafts."""
+    return frozenset(rnd.id for rnd in site.config.rounds if rnd.draft)
 
 
 def plan_pages(site: Site) -> list[Page]:
@@ -128,11 +134,13 @@ def plan_site_pages(site: Site, merged_indexes: tuple[str, ...] = ()) -> list[Pa
     """The pages that show every unit: home, search, and each round's bulletin. They need
     each unit's figures per round only (UnitRound or UnitRoundSummary). merged_indexes:
     the folders of the search index shards the search page merges into the first."""
+    drafts = draft_rounds(site)
+    listed = bool(drafts & {rnd.id for rnd in site.rounds})  # the home page lists every round, search filters by them
     pages = [
-        Page("index.html", "index.html", _home_context(site)),
+        Page("index.html", "index.html", _home_context(site), draft=listed),
         Page("search.html", "search.html", {"merged_indexes": [Links("search.html").to(folder) + "/"
                                                                for folder in merged_indexes]},
-             trail=(Crumb("nav_search", translate=True),)),
+             trail=(Crumb("nav_search", translate=True),), draft=listed),
     ]
     for rnd in site.rounds:
         unit_rounds = site.round_units(rnd.id)
@@ -141,7 +149,7 @@ def plan_site_pages(site: Site, merged_indexes: tuple[str, ...] = ()) -> list[Pa
             "groups": _by_group(site, unit_rounds),
             "counts": status_counts(unit_rounds),
             "total": sum(ur.count for ur in unit_rounds),
-        }, trail=(Crumb(rnd.title),)))
+        }, trail=(Crumb(rnd.title),), draft=rnd.id in drafts))
     return pages
 
 
@@ -149,6 +157,7 @@ def plan_unit_pages(site: Site, unit: Unit) -> list[Page]:
     """The pages of one unit: its list in each round, its overview, its projects' histories.
     They depend on this unit's files only (and the site's settings and templates)."""
     pages = []
+    drafts = draft_rounds(site)
     for rnd in site.rounds:
         unit_round = site.unit_rounds.get((rnd.id, unit.id))
         if unit_round is None:
@@ -158,7 +167,7 @@ def plan_unit_pages(site: Site, unit: Unit) -> list[Page]:
         pages.append(Page(unit_round_path(rnd.id, unit.id), "unit_round.html", {
             "round": rnd, "unit_round": unit_round, "unit": unit, "corrected": corrected,
             "as_published": False,
-        }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(name))))
+        }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(name)), draft=rnd.id in drafts))
         if corrected:
             first = replace(unit_round, entries=corrected.published)
             pages.append(Page(published_unit_round_path(rnd.id, unit.id), "unit_round.html", {
@@ -172,11 +181,12 @@ def plan_unit_pages(site: Site, unit: Unit) -> list[Page]:
         return pages  # registered but never published: no page to link to
     pages.append(Page(unit_path(unit.id), "unit.html", {
         "unit": unit, "unit_rounds": rounds, "histories": histories,
-    }, trail=(Crumb(unit.name),)))
+    }, trail=(Crumb(unit.name),), draft=any(unit_round.round.id in drafts for unit_round in rounds)))
     for history in histories:
         pages.append(Page(project_path(unit.id, history.project_id), "project.html", {
             "unit": unit, "history": history,
-        }, trail=(Crumb(unit.name, unit_path(unit.id)), Crumb(history.latest.title))))
+        }, trail=(Crumb(unit.name, unit_path(unit.id)), Crumb(history.latest.title)),
+            draft=any(step.round.id in drafts for step in history.steps)))
     return pages
 
 

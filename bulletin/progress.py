@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import sys
 import time
+import unicodedata
 from typing import TextIO
+
+from .messages import _
 
 
 class Progress:
@@ -30,11 +33,14 @@ class Progress:
         return cls(enabled=False)
 
     def stage(self, name: str) -> None:
+        """`name` as staff read it: the caller translates it."""
         self._stage = name
         self._show(name, force=True)
 
     def count(self, done: int, total: int, what: str) -> None:
-        self._show(f"{self._stage}: {done:,}/{total:,} {what}", force=done == total)
+        """`what` (translated by the caller) is counted: "units", "shards"."""
+        self._show(_("{stage}: {done}/{total} {what}", stage=self._stage, done=f"{done:,}", total=f"{total:,}",
+                     what=what), force=done == total)
 
     def done(self) -> None:
         if self.enabled and self._width:
@@ -50,9 +56,16 @@ class Progress:
             return
         self._last = now
         line = f"[{now - self._started:6.1f}s] {text}"
-        self.stream.write("\r" + line.ljust(self._width))
+        width = columns(line)
+        self.stream.write("\r" + line + " " * (self._width - width))  # blank what a longer line left
         self.stream.flush()
-        self._width = max(self._width, len(line))
+        self._width = max(self._width, width)
+
+
+def columns(text: str) -> int:
+    """The width of text on a terminal: a Chinese character takes two columns, so padding
+    by characters would leave part of a longer Chinese line behind."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
 
 
 def _is_terminal(stream: TextIO) -> bool:

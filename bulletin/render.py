@@ -11,6 +11,7 @@ import jinja2.sandbox
 from .content import STATUSES
 from .i18n import Translator
 from .markup import render_markdown
+from .messages import _
 from .model import Funding, Site, Target
 from .pages import Links, Page
 
@@ -97,9 +98,9 @@ class Renderer:
             except jinja2.TemplateSyntaxError as error:
                 raise TemplateProblem(_syntax_message(error)) from None
             except UnicodeDecodeError:
-                raise TemplateProblem(f"templates/{name}:1: template error: the file is not saved as UTF-8 "
-                                      "(saved as GBK or ANSI by Notepad?); open it and save it again as "
-                                      "UTF-8") from None
+                raise TemplateProblem(_("{template}:1: template error: the file is not saved as UTF-8 (saved as "
+                                        "GBK or ANSI by Notepad?); open it and save it again as UTF-8",
+                                        template=f"templates/{name}")) from None
 
     def render(self, page: Page, site: Site | None = None) -> str:
         """The page as HTML; `site` is the part of the site the page shows when it is not
@@ -112,29 +113,34 @@ class Renderer:
             template = self.environment.get_template(page.template)
             return template.render(
                 page.context, site=site, config=site.config, t=self.translator,
-                link=links, page_path=page.path, trail=trail, units_by_id=self.units_by_id,
+                link=links, page_path=page.path, draft=page.draft, trail=trail, units_by_id=self.units_by_id,
                 rounds_by_id=self.rounds_by_id, status_labels=self.status_labels)
         except jinja2.TemplateSyntaxError as error:
             raise TemplateProblem(_syntax_message(error)) from None
         except jinja2.TemplateNotFound as error:
-            raise TemplateProblem(f"{_where(error, page.template)}: template error: no template named "
-                                  f"'{error.name}' in templates/ (while rendering {page.path})") from None
+            raise TemplateProblem(_("{where}: template error: no template named '{name}' in templates/ (while "
+                                    "rendering {page})", where=_where(error, page.template), name=error.name,
+                                    page=page.path)) from None
         except KeyError as error:  # a missing translation
             raise TemplateProblem(f"{_where(error, page.template)}: {error.args[0]}") from None
         except jinja2.sandbox.SecurityError as error:
-            raise TemplateProblem(f"{_where(error, page.template)}: template error: not allowed in a template: "
-                                  f"{error} (while rendering {page.path})") from None
+            raise TemplateProblem(_("{where}: template error: not allowed in a template: {detail} (while "
+                                    "rendering {page})", where=_where(error, page.template), detail=error,
+                                    page=page.path)) from None
         except jinja2.TemplateError as error:
-            raise TemplateProblem(f"{_where(error, page.template)}: template error: {error.message or error} "
-                                  f"(while rendering {page.path})") from None
+            raise TemplateProblem(_("{where}: template error: {detail} (while rendering {page})",
+                                    where=_where(error, page.template), detail=error.message or error,
+                                    page=page.path)) from None
         except (ArithmeticError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as error:
             # {{ 1/0 }}, {{ "a" + 1 }}: an error in a template's own expressions
-            raise TemplateProblem(f"{_where(error, page.template)}: template error: {type(error).__name__}: "
-                                  f"{error} (while rendering {page.path})") from None
+            raise TemplateProblem(_("{where}: template error: {detail} (while rendering {page})",
+                                    where=_where(error, page.template), detail=f"{type(error).__name__}: {error}",
+                                    page=page.path)) from None
 
 
 def _syntax_message(error: jinja2.TemplateSyntaxError) -> str:
-    return f"{_template_path(error.filename, error.name)}:{error.lineno}: template error: {error.message}"
+    return _("{template}:{line}: template error: {detail}", template=_template_path(error.filename, error.name),
+             line=error.lineno, detail=error.message)
 
 
 def _template_path(filename: str | None, name: str | None) -> str:

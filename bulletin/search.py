@@ -30,6 +30,7 @@ from .config import SiteConfig
 from .content import STATUSES
 from .i18n import Translator
 from .markup import plain_text
+from .messages import _
 from .opendata import Joined
 from .model import History, Site
 from .pagefind_files import PagefindFormatProblem, make_reproducible
@@ -197,20 +198,22 @@ def build_pagefind_index(documents: list[tuple[str, str]], language: str, scratc
                 folders.add(path.parent)
             path.write_text(index_document(body, language), encoding="utf-8")
     except OSError as error:
-        raise SearchProblem(f"search index: cannot write its working files: {error.strerror or error}") from None
+        raise SearchProblem(_("search index: cannot write its working files: {reason}",
+                              reason=error.strerror or error)) from None
     command = [str(pagefind_executable()), "--site", str(source), "--output-path", str(index),
                "--force-language", language, "--silent"]
     try:
         finished = subprocess.run(command, capture_output=True, text=True, timeout=3600)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise SearchProblem(f"search index: cannot run Pagefind: {error}") from None
+        raise SearchProblem(_("search index: cannot run Pagefind: {reason}", reason=error)) from None
     if finished.returncode != 0 or not (index / "pagefind.js").is_file():
         detail = (finished.stderr or finished.stdout).strip().splitlines()[-5:]
-        raise SearchProblem("search index: Pagefind failed: " + " / ".join(detail or [f"exit {finished.returncode}"]))
+        detail = detail or [_("exit code {code}", code=finished.returncode)]
+        raise SearchProblem(_("search index: Pagefind failed: {detail}", detail=" / ".join(detail)))
     try:
         make_reproducible(index)
     except PagefindFormatProblem as error:
-        raise SearchProblem(f"search index: {error}") from None
+        raise SearchProblem(_("search index: {detail}", detail=error)) from None
     return index
 
 

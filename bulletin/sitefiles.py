@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .messages import _
 from .problems import Location, Problem
 
 SITE_FILES = ("site.yaml",)
@@ -31,22 +32,22 @@ def unsafe_site_entries(site_dir: Path) -> list[Problem]:
         links, special = _links_under(top)
         for path in special:
             problems.append(Problem(Location(path.relative_to(site_dir).as_posix(), 1, 1), "",
-                                    "is not an ordinary file (a named pipe, a device or a socket); "
-                                    "replace it with a file saved by an editor"))
+                                    _("is not an ordinary file (a named pipe, a device or a socket); "
+                                      "replace it with a file saved by an editor")))
         for link in links:
             shown = link.relative_to(site_dir).as_posix()
             try:
                 target = link.resolve(strict=True)
             except (OSError, RuntimeError):  # a dangling link, or a loop of links
                 problems.append(Problem(Location(shown, 1, 1), "",
-                                        f"is a link to {os.readlink(link)}, which does not exist; replace the "
-                                        "link with the file itself"))
+                                        _("is a link to {target}, which does not exist; replace the link with "
+                                          "the file itself", target=os.readlink(link))))
                 continue
             if target != site and site not in target.parents:
                 problems.append(Problem(Location(shown, 1, 1), "",
-                                        f"is a link to {target}, outside the site folder; a site may only use "
-                                        "its own files: copy the file into the site folder instead of linking "
-                                        "to it"))
+                                        _("is a link to {target}, outside the site folder; a site may only use "
+                                          "its own files: copy the file into the site folder instead of linking "
+                                          "to it", target=target)))
     return problems
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from .messages import N_, _, ngettext
 from .problems import ContentError, Location, Problem
 
 try:  # the C parser is several times faster; the pure one behaves the same
@@ -68,9 +69,9 @@ _FORBIDDEN = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00
 # Spaces that look like indentation but are not, to YAML. Chinese input
 # methods type U+3000; text pasted from Word or web pages brings U+00A0.
 _ODD_SPACES = {
-    "\t": "tab character",
-    "\u3000": "full-width space (U+3000)",
-    "\u00a0": "non-breaking space (U+00A0)",
+    "\t": N_("tab character"),
+    "\u3000": N_("full-width space (U+3000)"),
+    "\u00a0": N_("non-breaking space (U+00A0)"),
 }
 
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -129,17 +130,18 @@ def read_yaml_file(path: Path, root: Path) -> SourceDocument:
     try:
         mode = path.stat().st_mode
         if stat.S_ISDIR(mode):
-            raise refuse("a folder where a file is expected")
+            raise refuse(_("a folder where a file is expected"))
         if not stat.S_ISREG(mode):  # a device such as /dev/zero never ends; a pipe never starts
-            raise refuse("not an ordinary file (a device, a pipe or a socket); content files are plain text files")
+            raise refuse(_("not an ordinary file (a device, a pipe or a socket); content files are plain text files"))
         with path.open("rb") as stream:
             raw = stream.read(MAX_FILE_BYTES + 1)  # never more, whatever the size claimed
     except OSError as error:
-        raise refuse(f"cannot read file: {error.strerror or error}") from None
+        raise refuse(_("cannot read file: {reason}", reason=error.strerror or error)) from None
     if len(raw) > MAX_FILE_BYTES:
         size = path.stat().st_size
-        raise refuse(f"file is {size / 1e6:.1f} MB; a content file is at most {MAX_FILE_BYTES // 1_000_000} MB "
-                     "(a unit's list of 1,000 projects is about 0.5 MB): is this the right file?")
+        raise refuse(_("file is {size} MB; a content file is at most {limit} MB "
+                       "(a unit's list of 1,000 projects is about 0.5 MB): is this the right file?",
+                       size=f"{size / 1e6:.1f}", limit=MAX_FILE_BYTES // 1_000_000))
     document = parse_yaml(raw, shown)
     document.sha256 = hashlib.sha256(raw).hexdigest()
     return document
@@ -148,8 +150,8 @@ def read_yaml_file(path: Path, root: Path) -> SourceDocument:
 def decode_text(raw: bytes, shown: str) -> str:
     if raw.startswith(b"\xff\xfe") or raw.startswith(b"\xfe\xff"):
         raise ContentError([Problem(Location(shown, 1, 1), "",
-                                    "file is UTF-16 (what Notepad calls 'Unicode'), not UTF-8; "
-                                    "save it with encoding UTF-8")])
+                                    _("file is UTF-16 (what Notepad calls 'Unicode'), not UTF-8; "
+                                      "save it with encoding UTF-8"))])
     if raw.startswith(b"\xef\xbb\xbf"):  # the BOM Windows editors add is harmless
         raw = raw[3:]
     try:
@@ -157,22 +159,26 @@ def decode_text(raw: bytes, shown: str) -> str:
     except UnicodeDecodeError as error:
         start = error.start
         line_start = raw.rfind(b"\n", 0, start) + 1
-        hint = "save it as UTF-8"
+        looks_gbk = False
         try:
             raw.decode("gb18030")
         except UnicodeDecodeError:
             pass
         else:
-            hint = ("it looks like GBK/GB18030 (the usual encoding of Chinese Windows); "
-                    "open it in your editor and save it with encoding UTF-8")
+            looks_gbk = True
             # GBK bytes can pass for UTF-8 for a character or two (路 is C2 B7, a
             # valid pair), so the decoder trips later on the line than the text
             # that is wrong; that text starts at the line's first non-ASCII byte.
             start = next(i for i in range(line_start, start + 1) if raw[i] >= 0x80)
         line = raw.count(b"\n", 0, start) + 1
         column = len(raw[line_start:start].decode("utf-8", errors="replace")) + 1
-        raise ContentError([Problem(Location(shown, line, column), "",
-                                    f"file is not UTF-8 (byte 0x{raw[start]:02x}); {hint}")])
+        byte = f"0x{raw[start]:02x}"
+        if looks_gbk:
+            message = _("file is not UTF-8 (byte {byte}); it looks like GBK/GB18030 (the usual encoding of "
+                        "Chinese Windows); open it in your editor and save it with encoding UTF-8", byte=byte)
+        else:
+            message = _("file is not UTF-8 (byte {byte}); save it as UTF-8", byte=byte)
+        raise ContentError([Problem(Location(shown, line, column), "", message)])
 
 
 def parse_yaml(raw: bytes, shown: str) -> SourceDocument:
@@ -186,15 +192,17 @@ def parse_yaml(raw: bytes, shown: str) -> SourceDocument:
     except yaml.MarkedYAMLError as error:
         raise ContentError(_syntax_problems(error, text, shown))
     except yaml.YAMLError as error:  # pragma: no cover - the characters were checked above
-        raise ContentError([Problem(Location(shown, 1, 1), "", f"cannot read YAML: {error}")])
+        raise ContentError([Problem(Location(shown, 1, 1), "", _("cannot read YAML: {error}", error=error))])
     document = SourceDocument(shown, None)
     if root is None:
         return document
     builder = _Builder(document)
     document.data = builder.build(root, ())
     if builder.problems:
-        more = [Problem(Location(shown, 1, 1), "", f"and {builder.unlisted} more problems in this file; fix these "
-                                                   "first, then check again")] if builder.unlisted else []
+        more = [Problem(Location(shown, 1, 1), "", ngettext(
+            "and {count} more problem in this file; fix these first, then check again",
+            "and {count} more problems in this file; fix these first, then check again",
+            builder.unlisted))] if builder.unlisted else []
         raise ContentError(builder.problems + more)
     return document
 
@@ -204,8 +212,8 @@ def _forbidden_characters(text: str, shown: str) -> list[Problem]:
     for match in _FORBIDDEN.finditer(text):
         line, column = _line_column(text, match.start())
         problems.append(Problem(Location(shown, line, column), "",
-                                f"invisible control character U+{ord(match.group()):04X} (often pasted "
-                                "from Word or a web page), which YAML does not allow; delete it"))
+                                _("invisible control character {code} (often pasted from Word or a web page), "
+                                  "which YAML does not allow; delete it", code=f"U+{ord(match.group()):04X}")))
     return problems
 
 
@@ -229,7 +237,8 @@ def _check_depth(text: str, shown: str) -> None:
             if depth > _MAX_DEPTH:
                 mark = event.start_mark
                 raise ContentError([Problem(Location(shown, mark.line + 1, mark.column + 1), "",
-                                            f"values are nested more than {_MAX_DEPTH} levels deep")])
+                                            _("values are nested more than {limit} levels deep",
+                                              limit=_MAX_DEPTH))])
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -242,11 +251,12 @@ def _syntax_problems(error: yaml.MarkedYAMLError, text: str, shown: str) -> list
         return odd
     mark, message = _explain_syntax_error(error, lines)
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    return [Problem(Location(shown, line, column), "", f"YAML syntax error: {message}")]
+    return [Problem(Location(shown, line, column), "", message)]
 
 
 def _explain_syntax_error(error: yaml.MarkedYAMLError, lines: list[str]):
-    """(the mark staff should look at, a message in their terms) for one error.
+    """(the mark staff should look at, a message in their terms) for one error; each
+    message is whole ("YAML syntax error: ..."), so that it translates as one sentence.
 
     libyaml's wording ("did not find expected key") describes the parser's
     state, not the mistake; each rule below maps one family of messages (the
@@ -258,7 +268,7 @@ def _explain_syntax_error(error: yaml.MarkedYAMLError, lines: list[str]):
     problem_mark = error.problem_mark or error.context_mark
     context_mark = error.context_mark or error.problem_mark
     if problem_mark is None:
-        return None, f"{context} {problem}".strip() or "invalid YAML"
+        return None, _parser_words(context, problem)
 
     def text_at(mark) -> str:
         return lines[mark.line] if mark and mark.line < len(lines) else ""
@@ -266,30 +276,30 @@ def _explain_syntax_error(error: yaml.MarkedYAMLError, lines: list[str]):
     if "quoted scalar" in context and ("end of stream" in problem or "document" in problem):
         line = text_at(context_mark)
         quote = line[context_mark.column] if context_mark.column < len(line) else '"'
-        return context_mark, (f"the quote {quote} that starts here is never closed; "
-                              f"add a closing {quote} at the end of the value")
+        return context_mark, _("YAML syntax error: the quote {quote} that starts here is never closed; "
+                               "add a closing {quote} at the end of the value", quote=quote)
     if "quoted scalar" in context and ("escape" in problem or "hex" in problem):
         line = text_at(problem_mark)  # the parsers stop at or just after the backslash
         backslash = line.rfind("\\", 0, problem_mark.column + 1)
         mark = _Mark(problem_mark.line, backslash) if backslash >= 0 else problem_mark
-        return mark, ("inside double quotes '\\' starts an escape; use single quotes "
-                      "around a value that holds '\\'")
+        return mark, _("YAML syntax error: inside double quotes '\\' starts an escape; use single quotes "
+                       "around a value that holds '\\'")
     if "simple key" in context and "expected ':'" in problem:
         line = text_at(context_mark)
         if "：" in line:
             name = line.split("：")[0].strip(" -")
-            return context_mark, (f"full-width colon '：' after '{name}'; write an ordinary ':' "
-                                  f"followed by a space: '{name}: ...'")
+            return context_mark, _("YAML syntax error: full-width colon '：' after '{name}'; write an "
+                                   "ordinary ':' followed by a space: '{name}: ...'", name=name)
         written = re.match(r"\s*(?:- )?([^\s:#]+):(\S)", line)
         if written:
-            return context_mark, (f"put a space after the ':' of '{written.group(1)}' "
-                                  f"(write '{written.group(1)}: ...')")
-        return context_mark, ("this line is not 'name: value'; to continue the text of the line "
-                              "above, indent it further, or write '|' after the field name and "
-                              "indent every line of the text below it")
+            return context_mark, _("YAML syntax error: put a space after the ':' of '{name}' "
+                                   "(write '{name}: ...')", name=written.group(1))
+        return context_mark, _("YAML syntax error: this line is not 'name: value'; to continue the text of "
+                               "the line above, indent it further, or write '|' after the field name and "
+                               "indent every line of the text below it")
     if "block sequence entries are not allowed" in problem:  # `location: -`
-        return problem_mark, ("a '-' right after a field's ':' starts a list; to write a dash as the value, "
-                              "put it in quotes ('-'), or leave the field out")
+        return problem_mark, _("YAML syntax error: a '-' right after a field's ':' starts a list; to write "
+                               "a dash as the value, put it in quotes ('-'), or leave the field out")
     if "mapping values are not allowed" in problem:
         line = text_at(problem_mark)
         before = line[:problem_mark.column]
@@ -299,38 +309,48 @@ def _explain_syntax_error(error: yaml.MarkedYAMLError, lines: list[str]):
         if (before.strip() and " " not in before.strip()
                 and indent > len(previous) - len(previous.lstrip(" -"))):
             return (_Mark(problem_mark.line, indent),
-                    "this line is indented more than the field above it; the fields of one entry "
-                    "must start in the same column")
-        return problem_mark, ("':' followed by a space inside an unquoted value; put the whole "
-                              "value in quotes, or write the colon as full-width '：'")
+                    _("YAML syntax error: this line is indented more than the field above it; the fields "
+                      "of one entry must start in the same column"))
+        return problem_mark, _("YAML syntax error: ':' followed by a space inside an unquoted value; put the "
+                               "whole value in quotes, or write the colon as full-width '：'")
     if ("expected key" in problem or "expected '-' indicator" in problem
             or problem.startswith("expected <block end>")):
         if re.match(r"\s*-(\s|$)", text_at(problem_mark)):
-            return problem_mark, ("a '- ' list entry among the fields of an entry; only the entries of "
-                                  "a list start with '- ': remove it, or check the indentation")
-        return problem_mark, ("this line is not indented like the lines above it; the fields of one "
-                              "entry must start in the same column")
+            return problem_mark, _("YAML syntax error: a '- ' list entry among the fields of an entry; only "
+                                   "the entries of a list start with '- ': remove it, or check the indentation")
+        return problem_mark, _("YAML syntax error: this line is not indented like the lines above it; the "
+                               "fields of one entry must start in the same column")
     if "cannot start any token" in problem:
         line = text_at(problem_mark)
         character = line[problem_mark.column] if problem_mark.column < len(line) else "?"
-        return problem_mark, f"a value cannot start with '{character}'; put the whole value in quotes"
+        return problem_mark, _("YAML syntax error: a value cannot start with '{character}'; put the whole "
+                               "value in quotes", character=character)
     if "alias" in context or "anchor" in context or "undefined alias" in problem:
         mark = error.context_mark if "alias" in context or "anchor" in context else problem_mark
         line = text_at(mark)
         character = line[mark.column] if mark.column < len(line) else "*"
-        return mark, (f"a value cannot start with '{character}' (YAML reads it as an alias "
-                      f"or anchor); put the whole value in quotes")
+        return mark, _("YAML syntax error: a value cannot start with '{character}' (YAML reads it as an "
+                       "alias or anchor); put the whole value in quotes", character=character)
     if "flow mapping" in context or "flow sequence" in context:
         opening, closing = ("{", "}") if "mapping" in context else ("[", "]")
-        return context_mark, (f"the '{opening}' that starts here is not closed with '{closing}' "
-                              f"(or a ',' is missing between its entries)")
+        return context_mark, _("YAML syntax error: the '{opening}' that starts here is not closed with "
+                               "'{closing}' (or a ',' is missing between its entries)",
+                               opening=opening, closing=closing)
     if "single document" in context or "another document" in problem:
-        return problem_mark, "'---' starts a second document; a file holds one: remove the line"
+        return problem_mark, _("YAML syntax error: '---' starts a second document; a file holds one: "
+                               "remove the line")
     if "block scalar" in context:
-        return problem_mark, ("after '|' or '>' only a comment may follow on the same line; "
-                              "start the text on the next line, indented")
-    message = f"{context} {problem}".strip() or "invalid YAML"
-    return problem_mark, message
+        return problem_mark, _("YAML syntax error: after '|' or '>' only a comment may follow on the same "
+                               "line; start the text on the next line, indented")
+    return problem_mark, _parser_words(context, problem)
+
+
+def _parser_words(context: str, problem: str) -> str:
+    """A mistake none of the rules above recognises, in the parser's own (English) words."""
+    detail = f"{context} {problem}".strip()
+    if not detail:
+        return _("YAML syntax error: invalid YAML")
+    return _("YAML syntax error: {detail}", detail=detail)
 
 
 @dataclass(frozen=True)
@@ -349,10 +369,10 @@ def _odd_indentation(lines: list[str], error_lines: set[int], shown: str) -> lis
         odd = next((i for i, c in enumerate(indent) if c != " "), None)
         if odd is not None and line[len(indent):].strip():
             found.append((number, odd + 1, indent[odd]))
-    if not any(number in error_lines or number + 1 in error_lines for number, _, _ in found):
+    if not any(number in error_lines or number + 1 in error_lines for number, _column, _space in found):
         return []
-    return [Problem(Location(shown, number, column), "", f"{_ODD_SPACES[c]} in indentation; "
-                                                         "YAML indents with ordinary spaces only")
+    return [Problem(Location(shown, number, column), "",
+                    _("{space} in indentation; YAML indents with ordinary spaces only", space=_(_ODD_SPACES[c])))
             for number, column, c in found]
 
 
@@ -381,8 +401,8 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: tuple) -> Any:
         if id(node) in self.building:
-            self._problem(None, path[:-1], "an alias (*name) here repeats the value that contains it, "
-                                           "which would never end; write the value out")
+            self._problem(None, path[:-1], _("an alias (*name) here repeats the value that contains it, "
+                                             "which would never end; write the value out"))
             return None
         repeat = id(node) in self.seen
         self.seen.add(id(node))
@@ -390,14 +410,14 @@ class _Builder:
             self.expanded += 1
             if self.expanded > _MAX_ALIAS_EXPANSION:
                 start = (self.repeating or path)[:-1]
-                self._problem(None, start, f"aliases (*name) here expand into more than "
-                                           f"{_MAX_ALIAS_EXPANSION} values; write the values out")
+                self._problem(None, start, _("aliases (*name) here expand into more than {limit} values; "
+                                             "write the values out", limit=_MAX_ALIAS_EXPANSION))
                 raise ContentError(self.problems)
         # A repeated value is located where its anchor wrote it: that is where to fix it.
         self.document.value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if node.tag not in _ALLOWED_TAGS:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self._problem(node, path, f"YAML tag '{tag}' is not allowed here; write plain text")
+            self._problem(node, path, _("YAML tag '{tag}' is not allowed here; write plain text", tag=tag))
             return None
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
@@ -419,7 +439,7 @@ class _Builder:
             return node.value
         if node.tag in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self._problem(node, path, f"YAML tag '{tag}' is not allowed here; write plain text")
+            self._problem(node, path, _("YAML tag '{tag}' is not allowed here; write plain text", tag=tag))
             return None
         self.document.raw_scalars[path] = node.value
         try:
@@ -437,23 +457,25 @@ class _Builder:
                 mark = key_node.start_mark
                 self.document.problems.append(Problem(
                     Location(self.document.display_path, mark.line + 1, mark.column + 1), format_path(path),
-                    "'<<' (merging in fields from an alias) is not supported; write the fields out"))
+                    _("'<<' (merging in fields from an alias) is not supported; write the fields out")))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                self._problem(key_node, path, "only plain names may be used as keys")
+                self._problem(key_node, path, _("only plain names may be used as keys"))
                 continue
             key = key_node.value
             child = path + (key,)
             odd = next((c for c in key if c in _ODD_SPACES), None)
             if odd:  # reported under its parent: the key itself would show as blank
-                self._problem(key_node, path, f"{_ODD_SPACES[odd]} in the name '{key.strip()}' "
-                                               "(or in its indentation); use ordinary spaces only")
+                self._problem(key_node, path, _("{space} in the name '{name}' (or in its indentation); use "
+                                                "ordinary spaces only", space=_(_ODD_SPACES[odd]),
+                                                name=key.strip()))
                 continue
             if key in result:
                 first_line, first_column = self.document.key_marks[child]
                 self._problem(key_node, child,
-                              f"duplicate key '{key}' (first written at line {first_line}, "
-                              f"column {first_column}); YAML would silently keep only the last one")
+                              _("duplicate key '{key}' (first written at line {line}, column {column}); YAML "
+                                "would silently keep only the last one", key=key, line=first_line,
+                                column=first_column))
                 continue
             self.document.key_marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = self.build(value_node, child)

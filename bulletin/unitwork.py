@@ -26,7 +26,9 @@ from .config import SiteConfig
 from .content import Content, SourceFile
 from .i18n import Translator
 from .ledger import PublishedRound
+from .lint import ContentWarning, document_text, unit_warnings
 from .loader import load_unit
+from .messages import _
 from .model import Unit, build_model
 from .opendata import unit_open_data
 from .output import OutputProblem, write_unless_unchanged
@@ -57,9 +59,10 @@ class UnitOutcome:
     written: list[str] = field(default_factory=list)  # the pages whose bytes changed, written into staging
     parts: dict[str, str] = field(default_factory=dict)  # section -> sha256
     summary: UnitSummary | None = None
+    warnings: tuple[ContentWarning, ...] = ()  # kept with its state: a unit reused later says them again
 
     def state(self) -> UnitState:
-        return UnitState(self.key, tuple(sorted(self.pages)), self.parts, self.summary)
+        return UnitState(self.key, tuple(sorted(self.pages)), self.parts, self.summary, self.warnings)
 
 
 @dataclass
@@ -107,6 +110,11 @@ def build_unit(job: UnitJob) -> UnitOutcome:
     loaded = load_unit(context.site_dir, context.config, context.ledger, unit_id, job.files)
     outcome.problems += loaded.problems
     outcome.entries = sum(len(unit_file.projects) for unit_file in loaded.files)
+    if not outcome.problems:
+        # Read from the unit's files alone (and the ledger's rounds), which its key covers.
+        paths = {source.round_id: source.path for source in job.files}
+        texts = {f.document.display_path: document_text(paths[f.round_id], f.document) for f in loaded.files}
+        outcome.warnings = unit_warnings(loaded.files, texts, frozenset(p.round_id for p in context.ledger))
     if outcome.problems or context.check_only:
         return outcome
 
@@ -123,8 +131,8 @@ def build_unit(job: UnitJob) -> UnitOutcome:
     try:
         outcome.parts = write_parts(context.parts_dir, job.key, unit_sections(site, unit, context))
     except OSError as error:
-        raise OutputProblem(f"cannot write the build's working files into {context.parts_dir}: "
-                                   f"{error.strerror or error}") from None
+        raise OutputProblem(_("cannot write the build's working files into {folder}: {reason}",
+                              folder=context.parts_dir, reason=error.strerror or error)) from None
     outcome.summary = unit_summary(site, unit)
     return outcome
 
@@ -176,7 +184,7 @@ def worker_count(jobs: int | None, content_bytes: int) -> int:
 
 def run_units(context: BuildContext, todo: list[UnitJob], jobs: int | None, progress: Progress) -> list[UnitOutcome]:
     """Every job's outcome, built in worker processes when the content is large enough."""
-    progress.stage("building units")
+    progress.stage(_("building units"))
     if not todo:
         return []
     workers = worker_count(jobs, sum(_size(source.path) for job in todo for source in job.files))
@@ -189,7 +197,7 @@ def run_units(context: BuildContext, todo: list[UnitJob], jobs: int | None, prog
         for outcome in results:
             outcomes.append(outcome)
             pages += len(outcome.pages)
-            progress.count(len(outcomes), len(todo), f"units, {pages:,} pages")
+            progress.count(len(outcomes), len(todo), _("units, {pages} pages", pages=f"{pages:,}"))
 
     try:
         if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from .messages import _, ngettext, pgettext
+
 CHECKSUM = "sha256"
 
 
@@ -92,21 +94,23 @@ def verify_archive(bundle: Path, limits: VerifyLimits = LIMITS) -> VerifyReport:
     and the whole zip refused if anything in it is unsafe; then each member is hashed as it streams out,
     never yielding more bytes than its declared size."""
     if not bundle.is_file():
-        raise ArchiveProblem(f"{bundle}: not a regular file")
+        raise ArchiveProblem(_("{bundle}: not a regular file", bundle=bundle))
     try:
         stream = bundle.open("rb")
     except OSError as error:
-        raise ArchiveProblem(f"{bundle}: cannot read it: {error.strerror or error}") from None
+        raise ArchiveProblem(_("{bundle}: cannot read it: {reason}", bundle=bundle,
+                               reason=error.strerror or error)) from None
     with stream:
         directory_start = _check_directory(bundle, stream, limits)
         try:
             archive = zipfile.ZipFile(stream)
         except UnicodeDecodeError:
-            raise ArchiveProblem(f"{bundle}: not a readable zip file (a member's name is marked as UTF-8 "
-                                 "but is not)") from None
+            raise ArchiveProblem(_("{bundle}: not a readable zip file (a member's name is marked as UTF-8 "
+                                   "but is not)", bundle=bundle)) from None
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
                 struct.error) as error:
-            raise ArchiveProblem(f"{bundle}: not a readable zip file ({error})") from None
+            raise ArchiveProblem(_("{bundle}: not a readable zip file ({reason})", bundle=bundle,
+                                   reason=error)) from None
         with archive:
             files = _checked_members(bundle, archive, directory_start, limits)
             return _verify_bag(stream, files, limits)
@@ -117,15 +121,16 @@ def _check_directory(bundle: Path, stream: BinaryIO, limits: VerifyLimits) -> in
     starts. It is found the way zipfile finds it, so both see the same one."""
     extent = _directory_extent(stream)
     if extent is None:
-        raise ArchiveProblem(f"{bundle}: not a readable zip file (no end of central directory record: not a "
-                             "zip, or cut short)")
+        raise ArchiveProblem(_("{bundle}: not a readable zip file (no end of central directory record: not a "
+                               "zip, or cut short)", bundle=bundle))
     start, length = extent
     if length > limits.directory_bytes:
-        raise ArchiveProblem(f"{bundle}: the zip's central directory is {length:,} bytes, over the limit of "
-                             f"{limits.directory_bytes:,}; refusing to read it")
+        raise ArchiveProblem(_("{bundle}: the zip's central directory is {size} bytes, over the limit of "
+                               "{limit}; refusing to read it", bundle=bundle, size=f"{length:,}",
+                               limit=f"{limits.directory_bytes:,}"))
     if start < 0:
-        raise ArchiveProblem(f"{bundle}: not a readable zip file (its central directory would start before "
-                             "the file does)")
+        raise ArchiveProblem(_("{bundle}: not a readable zip file (its central directory would start before "
+                               "the file does)", bundle=bundle))
     stream.seek(start)
     directory = stream.read(length)
     count = offset = 0
@@ -137,8 +142,8 @@ def _check_directory(bundle: Path, stream: BinaryIO, limits: VerifyLimits) -> in
         offset += _CENTRAL_ENTRY.size + entry[12] + entry[13] + entry[14]
         count += 1
     if count > limits.members:
-        raise ArchiveProblem(f"{bundle}: the zip holds more than {limits.members:,} members, over the limit; "
-                             "refusing to read it")
+        raise ArchiveProblem(_("{bundle}: the zip holds more than {limit} members, over the limit; "
+                               "refusing to read it", bundle=bundle, limit=f"{limits.members:,}"))
     return start
 
 
@@ -180,12 +185,14 @@ def _checked_members(bundle: Path, archive: zipfile.ZipFile, directory_start: in
     problems = _unsafe_members(infos, directory_start, limits)
     # A hostile zip can have a problem per member: show the first few, count the rest.
     shown = [f"{bundle}: {problem}" for problem in itertools.islice(problems, _MAX_PROBLEMS_SHOWN)]
-    hidden = sum(1 for _ in problems)
+    hidden = sum(1 for _problem in problems)
     if hidden:
-        shown.append(f"{bundle}: ... and {hidden:,} more unsafe members")
+        shown.append(ngettext("{bundle}: ... and {count:,} more unsafe member",
+                              "{bundle}: ... and {count:,} more unsafe members", hidden, bundle=bundle))
     tops = {info.orig_filename.split("/")[0] for info in infos}
     if not shown and len(tops) != 1:
-        shown.append(f"{bundle}: expected one bag folder in the zip, found {len(tops)}")
+        shown.append(_("{bundle}: expected one bag folder in the zip, found {count}", bundle=bundle,
+                       count=len(tops)))
     if shown:
         raise ArchiveProblem("\n".join(shown))
     top = tops.pop()
@@ -208,10 +215,10 @@ def _unsafe_members(infos: list[zipfile.ZipInfo], directory_start: int, limits: 
         key = _name_key(name)
         if key in first_by_key:
             first = first_by_key[key]
-            yield (f"refusing a duplicate name in the zip: {_shown(name)} appears more than once (unzip tools "
-                   "disagree on which copy they keep)" if first == name else
-                   f"refusing {_shown(first)} and {_shown(name)}: the same file on Windows and macOS, whose file "
-                   "names ignore case and Unicode form")
+            yield (_("refusing a duplicate name in the zip: {name} appears more than once (unzip tools "
+                     "disagree on which copy they keep)", name=_shown(name)) if first == name else
+                   _("refusing {first} and {name}: the same file on Windows and macOS, whose file names ignore "
+                     "case and Unicode form", first=_shown(first), name=_shown(name)))
             continue
         first_by_key[key] = name
         parts = key.rstrip("/").split("/")
@@ -225,18 +232,22 @@ def _unsafe_members(infos: list[zipfile.ZipInfo], directory_start: int, limits: 
             zipped += info.compress_size
     for key, name in file_keys.items():
         if key in folder_keys:
-            yield (f"refusing {_shown(name)}: the zip has it both as a file and as a folder "
-                   f"(for {_shown(folder_keys[key])})")
+            yield _("refusing {name}: the zip has it both as a file and as a folder (for {member})",
+                    name=_shown(name), member=_shown(folder_keys[key]))
     if total > limits.total_bytes:
-        yield f"the files add up to {total:,} bytes once unzipped, over the limit of {limits.total_bytes:,}"
+        yield _("the files add up to {size} bytes once unzipped, over the limit of {limit}", size=f"{total:,}",
+                limit=f"{limits.total_bytes:,}")
     elif total >= limits.ratio_from and total > limits.ratio * zipped:
-        yield f"the files would expand from {zipped:,} to {total:,} bytes, over {limits.ratio} times (a zip bomb)"
+        yield _("the files would expand from {zipped} to {size} bytes, over {ratio} times (a zip bomb)",
+                zipped=f"{zipped:,}", size=f"{total:,}", ratio=limits.ratio)
     for info in infos:
         if info.header_offset < 0:
-            yield f"refusing {_shown(info.orig_filename)}: its data would start before the zip does"
+            yield _("refusing {name}: its data would start before the zip does", name=_shown(info.orig_filename))
     for here, after in _overlapping(infos, directory_start):
-        yield (f"refusing {_shown(here.orig_filename)}: its data overlaps "
-               f"{_shown(after.orig_filename) if after else 'the zip directory'} (a zip bomb trick)")
+        yield (_("refusing {name}: its data overlaps {member} (a zip bomb trick)", name=_shown(here.orig_filename),
+                 member=_shown(after.orig_filename)) if after else
+               _("refusing {name}: its data overlaps the zip directory (a zip bomb trick)",
+                 name=_shown(here.orig_filename)))
 
 
 def _member_problem(info: zipfile.ZipInfo, limits: VerifyLimits) -> str:
@@ -244,44 +255,47 @@ def _member_problem(info: zipfile.ZipInfo, limits: VerifyLimits) -> str:
     name = info.orig_filename  # zipfile's `filename` is cut at a NUL; the original is what tools see
     shown = _shown(name)
     if not info.flag_bits & _UTF8_NAME and not name.isascii():
-        return (f"refusing {shown}: its name is not marked as UTF-8 (made with a legacy code page?); a "
-                "bundle's names are UTF-8")
+        return _("refusing {name}: its name is not marked as UTF-8 (made with a legacy code page?); a "
+                 "bundle's names are UTF-8", name=shown)
     if not _is_plain_relative_path(name.removesuffix("/")):
-        return f"refusing unsafe path in the zip: {shown}"
+        return _("refusing unsafe path in the zip: {name}", name=shown)
     size = len(name.encode("utf-8", "surrogatepass"))
     if size > limits.name_bytes:
-        return f"refusing a name of {size:,} bytes, over the limit of {limits.name_bytes:,}: {shown}"
+        return _("refusing a name of {size} bytes, over the limit of {limit}: {name}", size=f"{size:,}",
+                 limit=f"{limits.name_bytes:,}", name=shown)
     longest = max(len(part.encode("utf-8", "surrogatepass")) for part in name.split("/"))
     if longest > limits.segment_bytes:
-        return (f"refusing a name with a part of {longest:,} bytes (file systems accept at most "
-                f"{limits.segment_bytes}): {shown}")
+        return _("refusing a name with a part of {size} bytes (file systems accept at most {limit}): {name}",
+                 size=f"{longest:,}", limit=limits.segment_bytes, name=shown)
     kind = stat.S_IFMT(info.external_attr >> 16)
     if kind == stat.S_IFLNK:
-        return f"refusing a symbolic link in the zip: {shown} (a bundle holds only files)"
+        return _("refusing a symbolic link in the zip: {name} (a bundle holds only files)", name=shown)
     if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
-        return f"refusing a special file (device, pipe or socket) in the zip: {shown}"
+        return _("refusing a special file (device, pipe or socket) in the zip: {name}", name=shown)
     if kind == stat.S_IFDIR and not name.endswith("/"):
-        return f"refusing {shown}: marked as a folder but named like a file"
+        return _("refusing {name}: marked as a folder but named like a file", name=shown)
     if info.flag_bits & _ENCRYPTED:
-        return f"refusing an encrypted member: {shown} (a bundle is never encrypted)"
+        return _("refusing an encrypted member: {name} (a bundle is never encrypted)", name=shown)
     if info.flag_bits & ~(_ENCRYPTED | _ORDINARY_FLAGS):
-        return (f"refusing {shown}: its flags (0x{info.flag_bits:04x}) ask for zip features a bundle never uses "
-                "(patched data, strong encryption, an encrypted directory)")
+        return _("refusing {name}: its flags ({flags}) ask for zip features a bundle never uses "
+                 "(patched data, strong encryption, an encrypted directory)", name=shown,
+                 flags=f"0x{info.flag_bits:04x}")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        method = _METHODS.get(info.compress_type, "unknown")
-        return (f"refusing {shown}: compression method {info.compress_type} ({method}) is not supported; a "
-                "bundle uses only 'stored' and 'deflated'")
+        method = _METHODS.get(info.compress_type) or pgettext("compression method", "unknown")
+        return _("refusing {name}: compression method {number} ({method}) is not supported; a "
+                 "bundle uses only 'stored' and 'deflated'", name=shown, number=info.compress_type, method=method)
     if name.endswith("/") and info.file_size:
-        return f"refusing {shown}: a folder entry with {info.file_size:,} bytes of content"
+        return _("refusing {name}: a folder entry with {size} bytes of content", name=shown,
+                 size=f"{info.file_size:,}")
     if info.file_size > limits.member_bytes:
-        return (f"refusing {shown}: {info.file_size:,} bytes once unzipped, over the limit of "
-                f"{limits.member_bytes:,} per file")
+        return _("refusing {name}: {size} bytes once unzipped, over the limit of {limit} per file", name=shown,
+                 size=f"{info.file_size:,}", limit=f"{limits.member_bytes:,}")
     if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
-        return (f"refusing {shown}: stored uncompressed, yet declared as {info.compress_size:,} bytes in the "
-                f"zip and {info.file_size:,} unzipped")
+        return _("refusing {name}: stored uncompressed, yet declared as {zipped} bytes in the zip and {size} "
+                 "unzipped", name=shown, zipped=f"{info.compress_size:,}", size=f"{info.file_size:,}")
     if info.file_size >= limits.ratio_from and info.file_size > limits.ratio * info.compress_size:
-        return (f"refusing {shown}: it would expand from {info.compress_size:,} to {info.file_size:,} bytes, "
-                f"over {limits.ratio} times (a zip bomb)")
+        return _("refusing {name}: it would expand from {zipped} to {size} bytes, over {ratio} times (a zip bomb)",
+                 name=shown, zipped=f"{info.compress_size:,}", size=f"{info.file_size:,}", ratio=limits.ratio)
     return ""
 
 
@@ -297,7 +311,9 @@ def _name_key(name: str) -> str:
 
 
 def _shown(name: str) -> str:
-    return repr(name) if len(name) <= 120 else f"{name[:100]!r}... ({len(name)} characters)"
+    if len(name) <= 120:
+        return repr(name)
+    return _("{start}... ({count} characters)", start=repr(name[:100]), count=len(name))
 
 
 def _overlapping(infos: list[zipfile.ZipInfo], directory_start: int):
@@ -314,11 +330,11 @@ def _verify_bag(source: BinaryIO, files: dict[str, zipfile.ZipInfo], limits: Ver
     """Check the bag's declaration, then every file its manifests list, hashed from the zip; name the
     files that differ, are missing, or are listed nowhere."""
     def invalid(reason: str) -> VerifyReport:
-        return VerifyReport(0, (), (), (), (f"not a valid BagIt bag: {reason}",))
+        return VerifyReport(0, (), (), (), (_("not a valid BagIt bag: {reason}", reason=reason),))
 
     for required in ("bagit.txt", MANIFEST, TAGMANIFEST):
         if required not in files:
-            return invalid(f"{required} is missing")
+            return invalid(_("{file} is missing", file=required))
     try:
         problem = _bagit_txt_problem(_read_tag_file(source, files["bagit.txt"], "bagit.txt", limits))
     except _Damaged as error:
@@ -339,7 +355,7 @@ def _verify_bag(source: BinaryIO, files: dict[str, zipfile.ZipInfo], limits: Ver
             digest, sizes[path] = _member_sha256(source, files[path], path)
         except _Damaged as error:
             altered.append(path)
-            other.append(f"{error}; its content cannot be checked")
+            other.append(_("{problem}; its content cannot be checked", problem=error))
             continue
         if digest != expected:
             altered.append(path)
@@ -356,16 +372,17 @@ def _verify_bag(source: BinaryIO, files: dict[str, zipfile.ZipInfo], limits: Ver
 def _bagit_txt_problem(text: str) -> str:
     """What is wrong with bagit.txt, the bag's declaration (RFC 8493 2.1.1); '' if nothing."""
     if text.startswith("\ufeff"):
-        return "bagit.txt begins with a byte-order mark, which BagIt forbids"
+        return _("bagit.txt begins with a byte-order mark, which BagIt forbids")
     tags = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
     tags = {key.strip(): value.strip() for key, value in tags.items()}
     version = _DOTTED_NUMBERS.fullmatch(tags.get("BagIt-Version", ""))
     if not version:
-        return "bagit.txt does not declare a 'BagIt-Version: MAJOR.MINOR'"
+        return _("bagit.txt does not declare a 'BagIt-Version: MAJOR.MINOR'")
     if not (0, 97) <= (int(version[1]), int(version[2])) < (2, 0):
-        return f"bagit.txt declares BagIt version {version[0]}; this checks versions 0.97 to 1.x"
+        return _("bagit.txt declares BagIt version {version}; this checks versions 0.97 to 1.x",
+                 version=version[0])
     if tags.get("Tag-File-Character-Encoding", "").upper() not in ("UTF-8", "UTF8"):
-        return "bagit.txt does not declare 'Tag-File-Character-Encoding: UTF-8'"
+        return _("bagit.txt does not declare 'Tag-File-Character-Encoding: UTF-8'")
     return ""
 
 
@@ -393,32 +410,35 @@ def _read_manifest(source: BinaryIO, info: zipfile.ZipInfo, manifest: str, limit
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
-                note(f"{where}: not UTF-8 text")
+                note(_("{where}: not UTF-8 text", where=where))
                 continue
             if not line.strip():
                 continue
             fields = line.split(None, 1)
             if len(fields) != 2 or not _SHA256_HEX.fullmatch(fields[0]):
-                note(f"{where}: expected a SHA-256 checksum (64 hex digits), spaces and a path, found "
-                     f"{line[:120]!r}")
+                note(_("{where}: expected a SHA-256 checksum (64 hex digits), spaces and a path, found {text}",
+                       where=where, text=repr(line[:120])))
                 continue
             path = re.sub("%0A", "\n", re.sub("%0D", "\r", fields[1].strip(), flags=re.I), flags=re.I)
             if not _is_plain_relative_path(path):
-                note(f"{where}: unsafe path {_shown(path)}: a manifest lists files inside the bag, as plain "
-                     "relative paths")
+                note(_("{where}: unsafe path {path}: a manifest lists files inside the bag, as plain "
+                       "relative paths", where=where, path=_shown(path)))
             elif payload != path.startswith("data/"):
-                note(f"{where}: {_shown(path)} is " + (
-                    "not in the bag's data/ folder; the manifest lists the payload only" if payload else
-                    "in the bag's data/ folder; the tag manifest lists the files outside it only"))
+                note(_("{where}: {path} is not in the bag's data/ folder; the manifest lists the payload only",
+                       where=where, path=_shown(path)) if payload else
+                     _("{where}: {path} is in the bag's data/ folder; the tag manifest lists the files outside it "
+                       "only", where=where, path=_shown(path)))
             elif path == TAGMANIFEST:
-                note(f"{where}: the tag manifest lists itself")
+                note(_("{where}: the tag manifest lists itself", where=where))
             elif _name_key(path) in line_by_key:
                 first_line, first = line_by_key[_name_key(path)]
-                note(f"{where}: {_shown(path)} is listed again (first on line {first_line})" if first == path else
-                     f"{where}: {_shown(path)} is the same file as {_shown(first)} (line {first_line}) on Windows "
-                     "and macOS")
+                note(_("{where}: {path} is listed again (first on line {line})", where=where, path=_shown(path),
+                       line=first_line) if first == path else
+                     _("{where}: {path} is the same file as {first} (line {line}) on Windows and macOS",
+                       where=where, path=_shown(path), first=_shown(first), line=first_line))
             elif len(entries) >= limits.members:
-                note(f"{where}: the manifest lists more than {limits.members:,} files, over the limit")
+                note(_("{where}: the manifest lists more than {limit} files, over the limit", where=where,
+                       limit=f"{limits.members:,}"))
                 break
             else:
                 line_by_key[_name_key(path)] = (number, path)
@@ -427,7 +447,8 @@ def _read_manifest(source: BinaryIO, info: zipfile.ZipInfo, manifest: str, limit
         note(str(error))
     problems += found
     if hidden:
-        problems.append(f"{manifest}: ... and {hidden:,} more problems")
+        problems.append(ngettext("{manifest}: ... and {count:,} more problem",
+                                 "{manifest}: ... and {count:,} more problems", hidden, manifest=manifest))
     return entries
 
 
@@ -441,18 +462,20 @@ def _member_lines(source: BinaryIO, info: zipfile.ZipInfo, name: str, limits: Ve
             number += 1
             yield number, line.removesuffix(b"\r")
         if len(pending) > limits.manifest_line_bytes:
-            raise _Damaged(f"{name}:{number + 1}: a line longer than {limits.manifest_line_bytes:,} bytes")
+            raise _Damaged(_("{where}: a line longer than {limit} bytes", where=f"{name}:{number + 1}",
+                             limit=f"{limits.manifest_line_bytes:,}"))
     if pending:
         yield number + 1, pending.removesuffix(b"\r")
 
 
 def _read_tag_file(source: BinaryIO, info: zipfile.ZipInfo, name: str, limits: VerifyLimits) -> str:
     if info.file_size > limits.tag_file_bytes:
-        raise _Damaged(f"{name} is {info.file_size:,} bytes, over the limit of {limits.tag_file_bytes:,}")
+        raise _Damaged(_("{file} is {size} bytes, over the limit of {limit}", file=name, size=f"{info.file_size:,}",
+                         limit=f"{limits.tag_file_bytes:,}"))
     try:
         return b"".join(_member_chunks(source, info, name)).decode("utf-8")
     except UnicodeDecodeError:
-        raise _Damaged(f"{name} is not UTF-8 text") from None
+        raise _Damaged(_("{file} is not UTF-8 text", file=name)) from None
 
 
 def _oxum_problems(bag_info: str, payload_sizes: list[int]) -> list[str]:
@@ -462,10 +485,11 @@ def _oxum_problems(bag_info: str, payload_sizes: list[int]) -> list[str]:
         return []
     oxum = _DOTTED_NUMBERS.fullmatch(values[0])
     if len(values) > 1 or not oxum:
-        return [f"bag-info.txt: expected one 'Payload-Oxum: BYTES.FILES', found {values!r}"]
+        return [_("bag-info.txt: expected one 'Payload-Oxum: BYTES.FILES', found {values}", values=repr(values))]
     if (int(oxum[1]), int(oxum[2])) != (sum(payload_sizes), len(payload_sizes)):
-        return [f"bag-info.txt: Payload-Oxum says {oxum[2]} files of {oxum[1]} bytes in all; the bag holds "
-                f"{len(payload_sizes)} files of {sum(payload_sizes)} bytes"]
+        return [_("bag-info.txt: Payload-Oxum says {files} files of {size} bytes in all; the bag holds "
+                  "{count} files of {total} bytes", files=oxum[2], size=oxum[1], count=len(payload_sizes),
+                  total=sum(payload_sizes))]
     return []
 
 
@@ -483,22 +507,22 @@ def _member_chunks(source: BinaryIO, info: zipfile.ZipInfo, name: str):
     the limits were checked against) and end where the zip says, and the CRC must match. zipfile would
     stop at the declared size, while other unzip tools write out whatever the data holds."""
     def damaged(detail: str) -> _Damaged:
-        return _Damaged(f"{name}: the zip member is damaged ({detail})")
+        return _Damaged(_("{name}: the zip member is damaged ({detail})", name=name, detail=detail))
 
     def read_at(position: int, size: int) -> bytes:
         try:
             source.seek(position)
             return source.read(size)
         except (OSError, ValueError, OverflowError) as error:  # an offset before or far past the file
-            raise damaged(f"cannot read at offset {position:,}: {error}") from None
+            raise damaged(_("cannot read at offset {offset}: {reason}", offset=f"{position:,}", reason=error)) from None
 
     header = read_at(info.header_offset, _LOCAL_HEADER.size)
     if len(header) < _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
-        raise damaged("no local header where the zip directory points")
+        raise damaged(_("no local header where the zip directory points"))
     flags, method, name_length, extra_length = (_LOCAL_HEADER.unpack(header)[i] for i in (2, 3, 9, 10))
     if (read_at(info.header_offset + _LOCAL_HEADER.size, name_length) != _raw_name(info)
             or method != info.compress_type or (flags ^ info.flag_bits) & _ENCRYPTED):
-        raise damaged("its local header disagrees with the zip directory")
+        raise damaged(_("its local header disagrees with the zip directory"))
     position = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
     left = info.compress_size
     inflater = zlib.decompressobj(-zlib.MAX_WBITS) if method == zipfile.ZIP_DEFLATED else None
@@ -509,7 +533,7 @@ def _member_chunks(source: BinaryIO, info: zipfile.ZipInfo, name: str):
         elif left:
             data = read_at(position, min(left, _BLOCK))
             if not data:
-                raise damaged("the file is cut short")
+                raise damaged(_("the file is cut short"))
             position += len(data)
             left -= len(data)
         else:
@@ -520,23 +544,24 @@ def _member_chunks(source: BinaryIO, info: zipfile.ZipInfo, name: str):
             try:
                 chunk = inflater.decompress(data, _BLOCK)
             except zlib.error as error:
-                raise damaged(f"bad compressed data: {error}") from None
+                raise damaged(_("bad compressed data: {reason}", reason=error)) from None
             if inflater.eof and (left or inflater.unused_data):
-                raise damaged("the compressed data ends before the zip says it does")
+                raise damaged(_("the compressed data ends before the zip says it does"))
         if not data and not chunk:
             break
         count += len(chunk)
         if count > info.file_size:
-            raise damaged(f"it unpacks to more than the {info.file_size:,} bytes the zip declares")
+            raise damaged(_("it unpacks to more than the {size} bytes the zip declares", size=f"{info.file_size:,}"))
         crc = zlib.crc32(chunk, crc)
         if chunk:
             yield chunk
     if inflater is not None and not inflater.eof:
-        raise damaged("the compressed data is cut short")
+        raise damaged(_("the compressed data is cut short"))
     if count != info.file_size:
-        raise damaged(f"{count:,} bytes, not the {info.file_size:,} the zip declares")
+        raise damaged(_("{count} bytes, not the {size} the zip declares", count=f"{count:,}",
+                        size=f"{info.file_size:,}"))
     if crc != info.CRC:
-        raise damaged("bad CRC-32")
+        raise damaged(_("bad CRC-32"))
 
 
 def _raw_name(info: zipfile.ZipInfo) -> bytes:

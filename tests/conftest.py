@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
@@ -31,10 +33,33 @@ def require_tool(found: bool, what: str) -> None:
     pytest.skip(f"{what} is not installed")
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run `python build.py ...` as staff would, capturing its output."""
-    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=cwd or ROOT,
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
+            lang: str | None = "en") -> subprocess.CompletedProcess:
+    """Run `python build.py ...` as staff would, capturing its output. Messages in English
+    unless `lang` says otherwise (None: the language the CLI chooses itself)."""
+    language = ["--lang", lang] if lang else []
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *language, *args], cwd=cwd or ROOT,
                           capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300)
+
+
+def read_lines(stream, lines: "queue.Queue[str]") -> None:
+    """Every line a running command prints, into `lines` (run it in a thread)."""
+    for line in stream:
+        lines.put(line.rstrip("\n"))
+
+
+def wait_for_line(lines: "queue.Queue[str]", pattern: str, seen: list[str], timeout: float = 60) -> str:
+    """The first line matching `pattern`; every line read is added to `seen`, shown on failure."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        seen.append(line)
+        if re.search(pattern, line):
+            return line
+    raise AssertionError(f"no line matching {pattern!r}; output so far:\n" + "\n".join(seen))
 
 
 def write_site(folder: Path, files: dict[str, str | bytes]) -> Path:
@@ -128,7 +153,7 @@ def sample_build(tmp_path_factory) -> Path:
     return out
 
 
-_STATE_MISSING = re.compile(r"^(\S+?):(\d+):\d+: corrections\[\d+\]: state is missing: add state: ([a-p]{12}) ")
+_STATE_MISSING = re.compile(r"^(\S+?):(\d+):\d+: correction \d+: state is missing: add state: ([a-p]{12}) ")
 
 
 def corrected_site(folder: Path) -> Path:

@@ -30,8 +30,8 @@ QUICK_SECONDS = 8  # any command here ends in about a second; past this it hangs
 def run_quick(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """The CLI, failing the test instead of waiting when the command does not end."""
     try:
-        return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=ROOT, capture_output=True,
-                              text=True, env={**os.environ, **(env or {})}, timeout=QUICK_SECONDS)
+        return subprocess.run([sys.executable, str(ROOT / "build.py"), "--lang", "en", *args], cwd=ROOT,
+                              capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=QUICK_SECONDS)
     except subprocess.TimeoutExpired:
         pytest.fail(f"'build.py {' '.join(args)}' did not end within {QUICK_SECONDS} s")
 
@@ -169,7 +169,7 @@ def test_an_id_with_a_trailing_line_break_is_refused(tmp_path):
     site = make_site(tmp_path, {"content/r1/u1.yaml": one_project(id='"p9\\n"')})
     out = tmp_path / "out"
     result = build(site, out)
-    assert_refused(result, "content/r1/u1.yaml:2:", "projects[0].id")
+    assert_refused(result, "content/r1/u1.yaml:2:", 'item 1 "路灯修复" id')
     assert not out.exists()
 
 
@@ -182,7 +182,7 @@ def test_control_characters_written_as_yaml_escapes_never_reach_pages_or_open_da
     result = build(site, out)
     assert TRACEBACK not in result.stderr
     if result.returncode:
-        assert_refused(result, "content/r1/u1.yaml:3:", "projects[0].title")
+        assert_refused(result, "content/r1/u1.yaml:3:", "item 1 title")
         return
     controls = {chr(c).encode() for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}
     for path in output_files(out):

@@ -29,4 +29,5 @@ def test_a_build_without_search_has_no_index_and_check_counts_what_a_build_reads
     out = tmp_path / "public"
     build_site(minimal_site, out, with_search=False)
     assert not (out / "pagefind").exists() and (out / "search/offline-data.js").is_file()
-    assert check_site(minimal_site) == (2, 2, 6)
+    checked = check_site(minimal_site)
+    assert (checked.rounds, checked.units, checked.entries, checked.warnings) == (2, 2, 6, ())

@@ -48,8 +48,9 @@ def test_failed_build_leaves_previous_output_untouched(minimal_site, tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
-    assert "content/r1/town.yaml:1:12: projects[0]: missing required field 'progress'" in lines
-    assert any(line.startswith("content/r2/u1.yaml:4:5: projects[0].status: 'done' is not one of") for line in lines)
+    assert "content/r1/town.yaml:1:12: item 1 \"供暖\": missing required field 'progress'" in lines
+    assert any(line.startswith("content/r2/u1.yaml:4:5: item 1 \"路灯修复\" status: 'done' is not a valid status; write 已完成")
+               for line in lines)
     assert "2 problems found; nothing was written" in result.stderr
     assert tree_digest(out) == before
     assert [p.name for p in tmp_path.glob(".out.*")] == [".out.cache"]  # the build cache, kept on purpose

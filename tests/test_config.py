@@ -32,5 +32,5 @@ def test_a_published_rounds_intro_cannot_change_silently(minimal_site):
     settings.write_text(settings.read_text(encoding="utf-8").replace(f"    intro: {INTRO}\n", ""), encoding="utf-8")
     checked = run_cli("check", "--site", str(minimal_site))
     assert checked.returncode == 1, checked.stderr
-    assert ("site.yaml:10:5: rounds[0].intro: round r1 was published with this intro; the opening paragraph of a "
+    assert ("site.yaml:10:5: round 1 intro: round r1 was published with this intro; the opening paragraph of a "
             "published bulletin cannot change: restore it") in checked.stderr, checked.stderr

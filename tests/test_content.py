@@ -53,8 +53,57 @@ def test_a_status_that_is_neither_a_key_nor_a_label_still_gets_a_hint(minimal_si
         """})
     checked = run_cli("check", "--site", str(minimal_site))
     assert checked.returncode == 1
-    assert "'进行中' is not one of not_started, in_progress, completed, suspended, cancelled (did you mean " \
-           "'in_progress'?)" in checked.stderr
+    assert "'进行中' is not a valid status (did you mean 'in_progress'?); write 已完成, 推进中, 未启动, 暂缓, 已取消 " \
+           "(or completed, in_progress, not_started, suspended, cancelled)" in checked.stderr, checked.stderr
+
+
+BAD_STATUS = """
+    projects:
+      - id: p1
+        title: 路灯
+        status: completed
+        progress: x
+      - id: p2
+        title: 锦绣社区取暖期室温提升项目
+        status: in_progress
+        progress: x
+      - id: p3
+        title: 公厕
+        status: 完成了
+        progress: x
+    """
+
+
+def test_a_bad_status_is_named_as_staff_see_it_in_chinese(minimal_site):
+    """The machine-readable start stays `path:line:column: `; then the item as numbered on the
+    bulletin, its title, and the field's Chinese name beside its key; the labels come first."""
+    write_site(minimal_site, {"content/r2/u1.yaml": BAD_STATUS})
+    checked = run_cli("check", "--site", str(minimal_site), lang="zh-CN")
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr
+    assert checked.stderr.splitlines()[0] == (
+        "content/r2/u1.yaml:12:5: 第3项「公厕」状态 status：'完成了' 不是可用的状态；可写 已完成、推进中、未启动、暂缓、已取消"
+        "（或 completed、in_progress、not_started、suspended、cancelled）"), checked.stderr
+
+
+def test_a_bad_status_is_named_as_staff_see_it_in_english(minimal_site):
+    write_site(minimal_site, {"content/r2/u1.yaml": BAD_STATUS.replace("公厕", "锦绣社区取暖期室温提升项目（二期）")})
+    checked = run_cli("check", "--site", str(minimal_site))
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr
+    assert checked.stderr.splitlines()[0] == (
+        "content/r2/u1.yaml:12:5: item 3 \"锦绣社区取暖期室温提升项目（二期）\" status: '完成了' is not a valid status; "
+        "write 已完成, 推进中, 未启动, 暂缓, 已取消 (or completed, in_progress, not_started, suspended, cancelled)"), \
+        checked.stderr
+
+
+def test_a_problem_with_the_title_itself_does_not_repeat_it(minimal_site):
+    """A title is shown beside the item only when it is readable: a title that is the problem
+    (here an invisible character in it) is not repeated in front of its own message."""
+    write_site(minimal_site, {"content/r2/u1.yaml": BAD_STATUS.replace("title: 公厕", 'title: "公\\u200b厕"')
+                              .replace("status: 完成了", "status: 未启动")})
+    checked = run_cli("check", "--site", str(minimal_site), lang="zh-CN")
+    assert checked.returncode == 1
+    assert checked.stderr.splitlines()[0].startswith("content/r2/u1.yaml:11:5: 第3项 标题 title：含有看不见的字符 U+200B"), \
+        checked.stderr
 
 
 def test_a_due_date_is_a_day_or_a_month_and_reaches_the_open_data(minimal_site, tmp_path):
@@ -93,4 +142,4 @@ def test_a_due_date_that_is_not_a_day_or_a_month_is_located(minimal_site, writte
                                                     f"    status: completed\n    progress: 完成\n    due: {written}\n"})
     checked = run_cli("check", "--site", str(minimal_site))
     assert checked.returncode == 1 and "Traceback" not in checked.stderr
-    assert f"content/r2/u1.yaml:6:5: projects[0].due: {message}" in checked.stderr, checked.stderr
+    assert f"content/r2/u1.yaml:6:5: item 1 \"路灯\" due: {message}" in checked.stderr, checked.stderr

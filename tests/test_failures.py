@@ -89,7 +89,7 @@ def test_bad_content_keeps_the_previous_site(good):
     text = unit.read_text(encoding="utf-8")
     unit.write_text(text.replace("status: completed", "status: done"), encoding="utf-8")
     result = run_cli("build", "--site", str(site), "--out", str(out))
-    assert_clean_failure(result, "content/r2/u1.yaml:", "'done' is not one of")
+    assert_clean_failure(result, "content/r2/u1.yaml:4:5: item 1 \"路灯修复\" status: 'done' is not a valid status")
     assert snapshot(out) == before
     assert_clean(out)
     unit.write_text(text, encoding="utf-8")
@@ -194,7 +194,8 @@ def test_a_full_disk_is_reported_clearly_by_the_cli(good, after):
     """What staff see: one line naming the problem, the summary, exit 1; never a traceback."""
     site, out, before = good
     script = FULL_DISK_CLI.format(root=str(ROOT), after=after, build=str(ROOT / "build.py"))
-    result = subprocess.run([sys.executable, "-c", script, "build", "--site", str(site), "--out", str(out), "--full"],
+    result = subprocess.run([sys.executable, "-c", script, "--lang", "en", "build", "--site", str(site), "--out",
+                             str(out), "--full"],
                             capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert snapshot(out) == before  # the site survives whatever the message
     assert_clean(out)
@@ -213,7 +214,7 @@ def test_a_write_refused_by_the_system_is_reported_clearly(good):
 
     sizes = [(out / p).stat().st_size for p in before if not p.startswith("pagefind/")]
     assert max(sizes) > limit > min(sizes)  # so the build writes some files, then hits the limit
-    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--site", str(site),
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--lang", "en", "build", "--site", str(site),
                              "--out", str(out), "--no-search", "--full"], capture_output=True, text=True, timeout=300,
                             cwd=ROOT, preexec_fn=limit_file_size)
     assert snapshot(out) == before
@@ -304,8 +305,8 @@ def big_site(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
 
 
 def start_build(site: Path, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", "--site", str(site), "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    return subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--lang", "en", "build", "--site", str(site),
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
 
 
 def test_a_build_killed_midway_keeps_the_previous_site(big_site, tmp_path):

@@ -57,8 +57,8 @@ def run_measured(*args: str, timeout: float = 120, memory_cap_bytes: int | None 
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), *args], stdout=out, stderr=err,
-                                   cwd=ROOT, preexec_fn=cap)
+        process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--lang", "en", *args], stdout=out,
+                                   stderr=err, cwd=ROOT, preexec_fn=cap)
         killed = threading.Event()
 
         def kill():
@@ -128,7 +128,7 @@ def test_unit_files_that_differ_only_in_case_are_refused(tmp_path):
     (site / "content/r1/a.yaml").write_text(project, encoding="utf-8")
     out = tmp_path / "public"
     result = run_cli("build", "--site", str(site), "--out", str(out))
-    assert_located_failure(result, "content/units.yaml:13:5: units[3].id: unit id 'a' repeats an id that differs "
+    assert_located_failure(result, "content/units.yaml:13:5: unit 4 \"丁局\" id: unit id 'a' repeats an id that differs "
                                    "only in case ('A') at line 10; each unit needs its own id")
     assert not out.exists()
 
@@ -176,9 +176,9 @@ def test_crlf_file_with_errors_is_located(tmp_path):
     result = run_cli("check", "--site", str(site))
     assert_located_failure(
         result,
-        "content/r2/u1.yaml:4:5: projects[0].status: 'done' is not one of not_started, in_progress, completed, "
-        "suspended, cancelled",
-        "content/r2/u1.yaml:8:5: projects[1].titel: unknown field 'titel' (did you mean 'title'?)",
+        "content/r2/u1.yaml:4:5: item 1 \"路灯修复\" status: 'done' is not a valid status; write 已完成, 推进中, 未启动, "
+        "暂缓, 已取消 (or completed, in_progress, not_started, suspended, cancelled)",
+        "content/r2/u1.yaml:8:5: item 2 titel: unknown field 'titel' (did you mean 'title'?)",
     )
 
 

@@ -50,8 +50,8 @@ def site_with(folder: Path, *projects: dict, **files: str) -> Path:
 
 def build(site: Path, out: Path, timeout: float = 60) -> tuple[subprocess.CompletedProcess, float]:
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--no-search", "--site", str(site),
-                             "--out", str(out)], capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--lang", "en", "build", "--no-search",
+                             "--site", str(site), "--out", str(out)], capture_output=True, text=True, timeout=timeout)
     return result, time.perf_counter() - started
 
 
@@ -87,7 +87,7 @@ def test_check_refuses_markdown_that_would_stall_a_build(name, tmp_path):
     result = run_cli("check", "--site", str(site))
     elapsed = time.perf_counter() - started
     found = problems(result)
-    assert len(found) == 1 and found[0].startswith("content/r1/u1.yaml:5:5: projects[0].progress: "), found
+    assert len(found) == 1 and found[0].startswith("content/r1/u1.yaml:5:5: item 1 \"项目\" progress: "), found
     assert message in found[0]
     assert elapsed < 30, f"check took {elapsed:.1f} s"
 
@@ -130,14 +130,14 @@ def test_the_worst_accepted_markdown_builds_at_the_longest_length(tmp_path):
 # ---- numbers ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("field, written, message", [
-    ("done", "1" + "0" * 400, "projects[0].target.done: '10000000000000000000…' (401 characters) is larger "
+    ("done", "1" + "0" * 400, "item 1 \"项目\" target.done: '10000000000000000000…' (401 characters) is larger "
                               "than 1,000,000,000,000"),
-    ("done", "1.0e+308", "projects[0].target.done: expected a number, found '1.0e+308'; write the digits out"),
-    ("planned", "1.0e-320", "projects[0].target.planned: expected a number, found '1.0e-320'"),
-    ("planned", "12:30", "projects[0].target.planned: expected a number, found '12:30'; a ':' between digits"),
-    ("done", "1.2万", "projects[0].target.done: expected a number, found '1.2万'; write the number alone and "
+    ("done", "1.0e+308", "item 1 \"项目\" target.done: expected a number, found '1.0e+308'; write the digits out"),
+    ("planned", "1.0e-320", "item 1 \"项目\" target.planned: expected a number, found '1.0e-320'"),
+    ("planned", "12:30", "item 1 \"项目\" target.planned: expected a number, found '12:30'; a ':' between digits"),
+    ("done", "1.2万", "item 1 \"项目\" target.done: expected a number, found '1.2万'; write the number alone and "
                      "its unit under 'unit:'"),
-    ("done", "0.00004", "projects[0].target.done: '0.00004' has 5 decimal places; at most 4 are allowed"),
+    ("done", "0.00004", "item 1 \"项目\" target.done: '0.00004' has 5 decimal places; at most 4 are allowed"),
 ])
 def test_check_refuses_numbers_that_break_pages_or_data(field, written, message, tmp_path):
     values = {"planned": "10", "done": "5", field: written}
@@ -198,7 +198,7 @@ def _rows(path: Path) -> list[dict]:
 def test_a_right_to_left_override_in_a_title_is_refused_with_its_name(tmp_path):
     site = site_with(tmp_path / "site", {"title": '"路灯\u202e修复"', "progress": "a"})
     found = problems(run_cli("check", "--site", str(site)))
-    assert found == ["content/r1/u1.yaml:3:5: projects[0].title: contains an invisible character U+202E "
+    assert found == ["content/r1/u1.yaml:3:5: item 1 title: contains an invisible character U+202E "
                      "RIGHT-TO-LEFT OVERRIDE at column 3; delete it (it reverses the text after it)"]
 
 
@@ -218,7 +218,7 @@ def test_invisible_characters_in_unit_names_are_refused(tmp_path):
     units = (site / "content/units.yaml").read_text(encoding="utf-8")
     (site / "content/units.yaml").write_text(units.replace("name: 乙镇", "name: 乙\u2066镇"), encoding="utf-8")
     result = run_cli("check", "--site", str(site))
-    assert ("content/units.yaml:7:5: units[1].name: contains an invisible character U+2066 LEFT-TO-RIGHT "
+    assert ("content/units.yaml:7:5: unit 2 name: contains an invisible character U+2066 LEFT-TO-RIGHT "
             "ISOLATE at column 2; delete it (it changes the direction in which the text around it is shown)"
             ) in result.stderr, result.stderr
 
@@ -231,7 +231,7 @@ def test_progress_refuses_bidi_controls_but_keeps_emoji_joined_by_zwj(tmp_path):
     assert family in (tmp_path / "public/projects/u1/p1.html").read_text(encoding="utf-8")
     site = site_with(tmp_path / "bad", {"progress": "第一行\n路\u200d灯 \u202b修复"})
     found = problems(run_cli("check", "--site", str(site)))
-    assert found == ["content/r1/u1.yaml:5:5: projects[0].progress: contains an invisible character U+200D "
+    assert found == ["content/r1/u1.yaml:5:5: item 1 \"项目\" progress: contains an invisible character U+200D "
                      "ZERO WIDTH JOINER at line 2, column 2 of the text; delete it (it splits the word it stands "
                      "in, so searching for that word finds nothing)"]
 
@@ -244,7 +244,7 @@ def test_a_very_long_id_is_refused_where_it_is_written(tmp_path):
     path = site / "content/r1/u1.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("id: p2", "id: " + "p" * 300), encoding="utf-8")
     found = problems(run_cli("check", "--site", str(site)))
-    assert found == ["content/r1/u1.yaml:6:5: projects[1].id: is 300 characters long; an id is at most 100 "
+    assert found == ["content/r1/u1.yaml:6:5: item 2 \"车位划线\" id: is 300 characters long; an id is at most 100 "
                      "(it names a file, and file names are limited): choose a shorter one"]
 
 
@@ -256,7 +256,8 @@ def test_a_merge_key_is_reported_with_the_other_problems_of_its_file(tmp_path):
         "  - <<: *base\n    id: p2\n    title: 车位\n    status: in_progress\n    progress: b\n"
         "  - id: p3\n    title: 垃圾\n    status: finished\n    progress: c\n", encoding="utf-8")
     found = problems(run_cli("check", "--site", str(site)))
-    assert found[0] == ("content/r1/u1.yaml:7:5: projects[1]: '<<' (merging in fields from an alias) is not "
+    assert found[0] == ("content/r1/u1.yaml:7:5: item 2: '<<' (merging in fields from an alias) is not "
                         "supported; write the fields out")
-    assert found[1:] == ["content/r1/u1.yaml:14:5: projects[2].status: 'finished' is not one of not_started, "
-                         "in_progress, completed, suspended, cancelled"]
+    assert found[1:] == ["content/r1/u1.yaml:14:5: item 3 \"垃圾\" status: 'finished' is not a valid status; write "
+                         "已完成, 推进中, 未启动, 暂缓, 已取消 (or completed, in_progress, not_started, suspended, "
+                         "cancelled)"]

@@ -5,15 +5,19 @@ it holds only the files that differ from conftest's MINIMAL_SITE, which are
 overlaid on a fresh copy of it. A file whose whole content is `__DELETE__`
 deletes that file from the copy (and its folder, once empty: git cannot keep
 an empty folder either). `expected.txt` lists the exact problem lines the
-CLI must print, in order, one per line: `path:line:column: field: message`.
+CLI must print with `--lang en`, in order, one per line:
+`path:line:column: item 3 "title" status: message`; `expected.zh-CN.txt` the
+same problems as staff read them with `--lang zh-CN`:
+`path:line:column: 第3项「title」状态 status：message`.
 
 To bootstrap a new case, write its files and run
 
     UPDATE_EXPECTED=1 python3 -m pytest tests/test_invalid_content.py
 
-which rewrites expected.txt from the actual output. Then read it: the line
-and column must be where staff should look, and the message must tell them
-what to do. The rewritten file is a proposal, never a proof.
+which rewrites both expected files from the actual output. Then read them: the
+line and column must be where staff should look, the message must tell them
+what to do, and every word of the Chinese file but paths, keys and values must
+be Chinese. The rewritten files are a proposal, never a proof.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ BUILD_CASES = {
 FAST_CASES = {"alias-bomb": 5.0}
 
 PROBLEM_LINE = re.compile(r"^[^\s:][^:]*:\d+:\d+: ")
+# The interface languages every case is checked in, and the file of each one's expected lines.
+EXPECTED_FILES = {"en": "expected.txt", "zh-CN": "expected.zh-CN.txt"}
 
 
 def make_site(case: str, folder: Path) -> Path:
@@ -59,7 +65,7 @@ def make_site(case: str, folder: Path) -> Path:
     site = write_site(folder, MINIMAL_SITE)
     case_dir = CASES_DIR / case
     for source in sorted(case_dir.rglob("*")):
-        if source.is_dir() or source.parent == case_dir and source.name == "expected.txt":
+        if source.is_dir() or source.parent == case_dir and source.name in EXPECTED_FILES.values():
             continue
         relative = source.relative_to(case_dir)
         target = site / relative
@@ -77,8 +83,8 @@ def make_site(case: str, folder: Path) -> Path:
     return site
 
 
-def expected_lines(case: str) -> list[str]:
-    path = CASES_DIR / case / "expected.txt"
+def expected_lines(case: str, language: str = "en") -> list[str]:
+    path = CASES_DIR / case / EXPECTED_FILES[language]
     if not path.exists():
         return []
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -88,7 +94,7 @@ def problem_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if PROBLEM_LINE.match(line)]
 
 
-def check_failure(case: str, result, expected: list[str]) -> None:
+def check_failure(case: str, result, expected: list[str], language: str = "en") -> None:
     assert result.returncode == 1, f"exit code {result.returncode}\n{result.stdout}\n{result.stderr}"
     assert "Traceback" not in result.stderr, result.stderr
     actual = problem_lines(result.stderr)
@@ -96,7 +102,10 @@ def check_failure(case: str, result, expected: list[str]) -> None:
     lines = result.stderr.splitlines()
     assert lines[:-1] == actual, f"unexpected lines in stderr:\n{result.stderr}"
     count = len(actual)
-    assert lines[-1].startswith(f"{count} problem{'s' if count != 1 else ''} found; "), lines[-1]
+    if language == "en":
+        assert lines[-1].startswith(f"{count} problem{'s' if count != 1 else ''} found; "), lines[-1]
+    else:
+        assert f"{count} 个问题" in lines[-1], lines[-1]
     for line in expected:
         assert line in actual, f"{case}: missing expected line\n  {line}\nstderr was:\n{result.stderr}"
     assert actual == expected, f"{case}: problems differ from expected.txt\nstderr was:\n{result.stderr}"
@@ -132,27 +141,42 @@ def good_build(tmp_path_factory, search_flag) -> Path:
 def test_cases_are_well_formed():
     assert len(CASES) >= 40
     for case in CASES:
-        files = [p for p in (CASES_DIR / case).rglob("*") if p.is_file() and p.name != "expected.txt"]
+        files = [p for p in (CASES_DIR / case).rglob("*") if p.is_file() and p.name not in EXPECTED_FILES.values()]
         assert files, f"{case} changes nothing"
         if not UPDATE:
-            assert expected_lines(case), f"{case} has no expected.txt"
+            for language, name in EXPECTED_FILES.items():
+                assert expected_lines(case, language), f"{case} has no {name}"
 
 
+@pytest.mark.parametrize("language", sorted(EXPECTED_FILES))
 @pytest.mark.parametrize("case", CASES)
-def test_check_reports_every_problem(case, tmp_path):
+def test_check_reports_every_problem(case, language, tmp_path):
     site = make_site(case, tmp_path / "site")
     before = snapshot(site)
     started = time.perf_counter()
-    result = run_cli("check", "--site", str(site))
+    result = run_cli("check", "--site", str(site), lang=language)
     elapsed = time.perf_counter() - started
     if UPDATE:
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-        (CASES_DIR / case / "expected.txt").write_text(
+        (CASES_DIR / case / EXPECTED_FILES[language]).write_text(
             "".join(line + "\n" for line in problem_lines(result.stderr)), encoding="utf-8")
-    check_failure(case, result, expected_lines(case))
+    check_failure(case, result, expected_lines(case, language), language)
     assert snapshot(site) == before, "check must not write anything"
     if case in FAST_CASES:
         assert elapsed < FAST_CASES[case], f"{case} took {elapsed:.1f} s (CLI start-up included)"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_chinese_lines_are_the_english_problems(case):
+    """The two expected files list the same problems at the same places, in the same order:
+    only the words after `path:line:column: ` differ, and the Chinese ones are Chinese."""
+    english, chinese = expected_lines(case, "en"), expected_lines(case, "zh-CN")
+    location = re.compile(r"^[^\s:][^:]*:\d+:\d+: ")
+    assert [location.match(line).group() for line in chinese] == [location.match(line).group() for line in english]
+    for line in chinese:
+        # A field is named the staff's way: 第N项 / 第N个单位 / 第N轮 ..., not projects[2].
+        assert not re.search(r"\b(projects|units|rounds|corrections)\[\d+\]", line), line
+        assert re.search("[\u4e00-\u9fff]", location.sub("", line)), f"{case}: not translated: {line}"
 
 
 @pytest.mark.parametrize("case", sorted(BUILD_CASES))

@@ -70,7 +70,7 @@ def corrections(*items: tuple[str, str, str]) -> str:
                                       for date, reason, project in items)
 
 
-STATE_MISSING = re.compile(r"^(\S+?):(\d+):\d+: corrections\[\d+\]: state is missing: add state: ([a-p]{12}) ")
+STATE_MISSING = re.compile(r"^(\S+?):(\d+):\d+: correction \d+: state is missing: add state: ([a-p]{12}) ")
 
 
 def declare(site: Path, relative: str, *items: tuple[str, str, str]) -> None:
@@ -201,7 +201,7 @@ def test_publishing_invalid_content_is_refused(minimal_site):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
-    assert lines[0].startswith("content/r1/u1.yaml:8:5: projects[1].status: 'done' is not one of"), result.stderr
+    assert lines[0].startswith("content/r1/u1.yaml:8:5: item 2 \"车位划线\" status: 'done' is not a valid status; write "), result.stderr
     assert lines[-1] == "1 problem found; nothing was recorded."
     assert not (minimal_site / LEDGER).exists()
 
@@ -211,7 +211,7 @@ def test_publishing_another_round_is_refused_while_a_published_one_changed_silen
     edit(minimal_site, "content/r1/u1.yaml", "progress: 已清运", "progress: 已清运完毕")
     before = (minimal_site / LEDGER).read_bytes()
     result = run_cli("publish", "r2", "--site", str(minimal_site))
-    assert_refused(result, ["content/r1/u1.yaml:13:5: projects[2].progress: " + changed_since("p3", "progress")],
+    assert_refused(result, ["content/r1/u1.yaml:13:5: item 3 \"垃圾清运\" progress: " + changed_since("p3", "progress")],
                    summary="1 problem found; nothing was recorded.")
     assert (minimal_site / LEDGER).read_bytes() == before
 
@@ -231,7 +231,7 @@ def test_changed_status_fails_the_build_naming_file_project_and_fields(published
     edit(site, "content/r1/u1.yaml", "status: in_progress\n    progress: 正在采购灯泡",
          "status: completed\n    progress: 已全部更换")
     result = build(site, out)
-    assert_refused(result, ["content/r1/u1.yaml:4:5: projects[0].status: " + changed_since("p1", "status, progress")],
+    assert_refused(result, ["content/r1/u1.yaml:4:5: item 1 \"路灯修复\" status: " + changed_since("p1", "status, progress")],
                    out, before)
 
 
@@ -239,7 +239,7 @@ def test_check_refuses_a_silent_change_too(published_site):
     site, out, before = published_site
     edit(site, "content/r1/u1.yaml", "status: in_progress", "status: completed")
     result = run_cli("check", "--site", str(site))
-    assert_refused(result, ["content/r1/u1.yaml:4:5: projects[0].status: " + changed_since("p1", "status")])
+    assert_refused(result, ["content/r1/u1.yaml:4:5: item 1 \"路灯修复\" status: " + changed_since("p1", "status")])
     assert not (site / "public").exists()
 
 
@@ -250,9 +250,9 @@ def test_every_changed_project_is_named_on_its_own_line(published_site):
     edit(site, "content/r1/town.yaml", "title: 供暖改造", "title: 供暖管网改造")
     result = build(site, out)
     assert_refused(result, [
-        "content/r1/u1.yaml:7:5: projects[1].title: " + changed_since("p2", "title"),
-        "content/r1/u1.yaml:13:5: projects[2].progress: " + changed_since("p3", "progress"),
-        "content/r1/town.yaml:3:5: projects[0].title: " + changed_since("t1", "title"),
+        "content/r1/u1.yaml:7:5: item 2 title: " + changed_since("p2", "title"),
+        "content/r1/u1.yaml:13:5: item 3 \"垃圾清运\" progress: " + changed_since("p3", "progress"),
+        "content/r1/town.yaml:3:5: item 1 title: " + changed_since("t1", "title"),
     ], out, before)
 
 
@@ -266,7 +266,7 @@ def test_a_project_removed_or_added_silently_is_refused(published_site):
     result = build(site, out)
     assert_refused(result, [
         "content/r1/u1.yaml:1:1: " + changed_since("p3", "removed"),
-        "content/r1/u1.yaml:10:5: projects[2]: " + changed_since("p9", "added"),
+        "content/r1/u1.yaml:10:5: item 3 \"新增项目\": " + changed_since("p9", "added"),
     ], out, before)
 
 
@@ -301,7 +301,7 @@ def test_a_published_rounds_title_or_date_cannot_change(published_site, old, new
     site, out, before = published_site
     edit(site, "site.yaml", old, new)
     result = build(site, out)
-    assert_refused(result, ["site.yaml:7:5: rounds[0]: round r1 was published as '第一轮' of 2021-06-30; "
+    assert_refused(result, ["site.yaml:7:5: round 1: round r1 was published as '第一轮' of 2021-06-30; "
                             "a published round's title and date cannot change"], out, before)
 
 
@@ -389,7 +389,7 @@ def test_a_correction_of_an_unchanged_project_is_refused(published_site):
     site, out, before = published_site
     append(site, "content/r1/u1.yaml", corrections(("2021-07-05", "笔误", "p2")))
     result = build(site, out)
-    assert_refused(result, ["content/r1/u1.yaml:17:5: corrections[0].project: project 'p2' is unchanged since "
+    assert_refused(result, ["content/r1/u1.yaml:17:5: correction 1 project: project 'p2' is unchanged since "
                             "publication; remove this correction"], out, before)
 
 
@@ -399,7 +399,7 @@ def test_only_the_undeclared_change_is_refused(published_site):
     edit(site, "content/r1/u1.yaml", "progress: 已清运", "progress: 已清运完毕")
     declare(site, "content/r1/u1.yaml", ("2021-07-05", "核实后更正", "p1"))
     result = build(site, out)
-    assert_refused(result, ["content/r1/u1.yaml:13:5: projects[2].progress: " + changed_since("p3", "progress")],
+    assert_refused(result, ["content/r1/u1.yaml:13:5: item 3 \"垃圾清运\" progress: " + changed_since("p3", "progress")],
                    out, before)
 
 

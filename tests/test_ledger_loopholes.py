@@ -132,14 +132,14 @@ def test_a_wrong_hotline_is_fixed_by_a_declared_site_correction(published_site):
 
 @pytest.mark.parametrize("block, line", [
     (round_correction("2021-06-01", "更正", "supervision.phone", "0000-1"),
-     "site.yaml:11:9: rounds[0].corrections[0].date: round r1 was published on 2021-06-30; a correction of it "
+     "site.yaml:11:9: round 1 correction 1 date: round r1 was published on 2021-06-30; a correction of it "
      "cannot be dated 2021-06-01, before its publication"),
     (round_correction("2021-07-01", "更正", "name", "丙单位", unit="u9"),
-     "site.yaml:13:9: rounds[0].corrections[0].unit: no unit 'u9' in round r1 as published"),
+     "site.yaml:13:9: round 1 correction 1 unit: no unit 'u9' in round r1 as published"),
     (round_correction("2021-07-01", "更正", "publisher", "测试区办公室"),
-     "site.yaml:14:9: rounds[0].corrections[0].value: round r1 already shows '测试区办公室' there; remove this correction"),
+     "site.yaml:14:9: round 1 correction 1 value: round r1 already shows '测试区办公室' there; remove this correction"),
     (round_correction("2021-07-01", "更正", "name", "丙单位"),
-     "site.yaml:13:9: rounds[0].corrections[0].field: 'name' is a unit's field: add unit: <unit id>, or use one "
+     "site.yaml:13:9: round 1 correction 1 field: 'name' is a unit's field: add unit: <unit id>, or use one "
      "of title, publisher, supervision.phone, supervision.note to correct the site's own value"),
 ], ids=["dated-before-publication", "unknown-unit", "unchanged-value", "unit-field-without-unit"])
 def test_a_wrong_round_correction_is_refused_with_its_location(published_site, block, line):
@@ -152,7 +152,7 @@ def test_round_corrections_of_an_unpublished_round_are_refused(published_site):
     site, out, before = published_site
     edit(site, "site.yaml", "    date: 2021-08-24\n",
          "    date: 2021-08-24\n" + round_correction("2021-09-01", "更正", "title", "新名称"))
-    assert_refused(build(site, out), ["site.yaml:13:5: rounds[1].corrections: round r2 is not published yet: change "
+    assert_refused(build(site, out), ["site.yaml:13:5: round 2 corrections: round r2 is not published yet: change "
                                       "site.yaml and units.yaml freely and remove corrections:"], out, before)
 
 
@@ -200,7 +200,7 @@ def test_an_edit_after_a_correction_needs_a_correction_of_its_own(published_site
     # the same project edited again: it must not ride under the first correction's date and reason
     edit(site, "content/r1/u1.yaml", "progress: 正在采购灯泡", "progress: 已全部更换")
     assert_refused(build(site, out), [
-        "content/r1/u1.yaml:2:5: projects[0]: project 'p1' changed after its correction of 2021-07-05 ("
+        "content/r1/u1.yaml:2:5: item 1 \"路灯修复\": project 'p1' changed after its correction of 2021-07-05 ("
         "state: <state>): declare the new change as one more correction with date, reason, project: p1 and "
         "state: <state>, or restore the text that correction declared"],
         out, before)
@@ -220,10 +220,10 @@ def test_a_correction_naming_no_project_of_the_file_is_told_so(published_site):
     edit(site, "content/r1/u1.yaml", "status: in_progress", "status: completed")
     append(site, "content/r1/u1.yaml", "corrections:\n  - date: 2021-07-05\n    reason: 笔误\n    project: p11\n")
     lines = assert_refused(build(site, out), [
-        "content/r1/u1.yaml:4:5: projects[0].status: round r1 was published on 2021-06-30; project 'p1' changed "
+        "content/r1/u1.yaml:4:5: item 1 \"路灯修复\" status: round r1 was published on 2021-06-30; project 'p1' changed "
         "since (status): declare it under corrections: with date, reason, project: p1 and state: <state>, or "
         "restore the published text",
-        "content/r1/u1.yaml:17:5: corrections[0].project: no project 'p11' in this file, as published or now "
+        "content/r1/u1.yaml:17:5: correction 1 project: no project 'p11' in this file, as published or now "
         "(did you mean 'p1'?)"], out, before)
     assert not any("unchanged since publication" in line for line in lines)
 
@@ -234,7 +234,7 @@ def test_a_correction_without_reason_is_told_that_not_that_the_file_is_missing(p
     append(site, "content/r1/u1.yaml", "corrections:\n  - date: 2021-07-05\n    project: p1\n")
     result = build(site, out)
     assert result.returncode == 1
-    assert "reason" in result.stderr and "content/r1/u1.yaml:15:5: corrections[0]: missing required field 'reason'" in result.stderr, result.stderr
+    assert "reason" in result.stderr and "content/r1/u1.yaml:15:5: correction 1: missing required field 'reason'" in result.stderr, result.stderr
     assert "missing; restore it" not in result.stderr
     assert tree_digest(out) == before
 
@@ -245,7 +245,7 @@ def test_a_published_file_that_fails_validation_is_reported_as_such(published_si
     result = build(site, out)
     lines = result.stderr.splitlines()
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert lines[0].startswith("content/r1/u1.yaml:4:5: projects[0].status: 'done' is not one of"), result.stderr
+    assert lines[0].startswith("content/r1/u1.yaml:4:5: item 1 \"路灯修复\" status: 'done' is not a valid status; write "), result.stderr
     assert len(lines) == 2 and "missing" not in result.stderr, result.stderr
 
 
@@ -254,7 +254,7 @@ def test_a_correction_dated_before_the_publication_is_refused(published_site):
     before = corrected_and_built(site, out)
     edit(site, "content/r1/u1.yaml", "date: 2021-07-05", "date: 2021-06-20")
     assert_refused(build(site, out), [
-        "content/r1/u1.yaml:15:5: corrections[0].date: round r1 was published on 2021-06-30; a correction of it "
+        "content/r1/u1.yaml:15:5: correction 1 date: round r1 was published on 2021-06-30; a correction of it "
         "cannot be dated 2021-06-20, before its publication"], out, before)
 
 
@@ -275,7 +275,7 @@ REDACTION = f"corrections:\n  - date: 2021-07-08\n    reason: 误公布个人信
 def test_a_redacted_text_must_go_from_every_copy(leaked_site, tmp_path):
     append(leaked_site, "content/r1/u1.yaml", REDACTION)
     result = run_cli("check", "--site", str(leaked_site))
-    assert_refused(result, ["content/r2/u1.yaml:1:1: this file holds text that content/r1/u1.yaml (corrections[0], "
+    assert_refused(result, ["content/r2/u1.yaml:1:1: this file holds text that content/r1/u1.yaml (correction 1, "
                             "dated 2021-07-08) redacts: delete it from this file"])
 
 
@@ -307,7 +307,7 @@ def test_a_redaction_of_text_that_was_never_published_is_refused(leaked_site, tm
     append(leaked_site, "content/r1/u1.yaml", REDACTION.replace(ID_NUMBER, "13900001111"))
     edit(leaked_site, "content/r2/u1.yaml", f"，联系人身份证号{ID_NUMBER}", "")
     assert_refused(run_cli("check", "--site", str(leaked_site)), [
-        "content/r1/u1.yaml:18:5: corrections[0].redact: this text does not occur in the published text of this "
+        "content/r1/u1.yaml:18:5: correction 1 redact: this text does not occur in the published text of this "
         "file; copy it exactly as it was published"])
 
 

@@ -30,19 +30,24 @@ def test_new_round_copies_files_and_appends_to_site_yaml(minimal_site, tmp_path)
     result = run_cli("new-round", "r3", "--title", "第三轮 “公布”", "--date", "2021-10-25", "--site", str(minimal_site))
     assert result.returncode == 0, result.stderr
     assert "content/r3/" in result.stdout
-    assert (minimal_site / "content/r3/u1.yaml").read_bytes() == u1_before
+    assert (minimal_site / "content/r3/u1.yaml").read_bytes().endswith(u1_before)  # after the editor's schema line
     assert not (minimal_site / "content/r3/town.yaml").exists()  # town sent nothing in r2
     expected = COMMENTED_SITE_YAML.replace(
         "    date: 2021-08-24   # 8月24日公布\n",
-        "    date: 2021-08-24   # 8月24日公布\n  - id: r3\n    title: \"第三轮 “公布”\"\n    date: 2021-10-25\n")
+        "    date: 2021-08-24   # 8月24日公布\n  - id: r3\n    title: \"第三轮 “公布”\"\n    date: 2021-10-25\n"
+        "    draft: true\n")
     assert (minimal_site / "site.yaml").read_text(encoding="utf-8") == expected
 
     out = tmp_path / "out"
     build = run_cli("build", "--site", str(minimal_site), "--out", str(out))
     assert build.returncode == 0, build.stderr
-    assert (out / "rounds/r3/u1.html").is_file()
+    assert not (out / "rounds/r3").exists()  # a draft until published
+    preview = tmp_path / "preview"
+    build = run_cli("build", "--drafts", "--site", str(minimal_site), "--out", str(preview))
+    assert build.returncode == 0, build.stderr
+    assert (preview / "rounds/r3/u1.html").is_file()
     # town's open project is still flagged in the new round
-    assert "供暖改造" in (out / "rounds/r3/town.html").read_text(encoding="utf-8")
+    assert "供暖改造" in (preview / "rounds/r3/town.html").read_text(encoding="utf-8")
 
 
 def test_new_round_keeps_crlf_line_endings(minimal_site):
@@ -51,7 +56,8 @@ def test_new_round_keeps_crlf_line_endings(minimal_site):
     assert result.returncode == 0, result.stderr
     data = (minimal_site / "site.yaml").read_bytes()
     assert b"\n" not in data.replace(b"\r\n", b"")
-    assert b"  - id: r3\r\n    title: \"\xe7\xac\xac\xe4\xb8\x89\xe8\xbd\xae\"\r\n    date: 2021-10-25\r\n" in data
+    assert (b"  - id: r3\r\n    title: \"\xe7\xac\xac\xe4\xb8\x89\xe8\xbd\xae\"\r\n    date: 2021-10-25\r\n"
+            b"    draft: true\r\n") in data
     assert run_cli("check", "--site", str(minimal_site)).returncode == 0
 
 
@@ -63,7 +69,7 @@ def test_new_round_on_the_sample_layout(minimal_site):
     result = run_cli("new-round", "r3", "--title", "第三轮", "--date", "2021-10-25", "--site", str(minimal_site))
     assert result.returncode == 0, result.stderr
     assert (minimal_site / "site.yaml").read_text(encoding="utf-8").endswith(
-        "- id: r3\n  title: \"第三轮\"\n  date: 2021-10-25\n")
+        "- id: r3\n  title: \"第三轮\"\n  date: 2021-10-25\n  draft: true\n")
     assert run_cli("check", "--site", str(minimal_site)).returncode == 0
 
 
@@ -105,6 +111,7 @@ def test_a_new_round_does_not_carry_the_last_rounds_corrections(minimal_site):
     original = (minimal_site / "content/r2/u1.yaml").read_text(encoding="utf-8")
     copy = (minimal_site / "content/r3/u1.yaml").read_text(encoding="utf-8")
     assert "corrections:" in original and "corrections:" not in copy
-    assert copy == original[:original.index("corrections:")]
+    assert copy == ("# yaml-language-server: $schema=../../schemas/unit.schema.json\n"  # the editor's schema line
+                    + original[:original.index("corrections:")])
     check = run_cli("check", "--site", str(minimal_site))
     assert check.returncode == 0, check.stderr

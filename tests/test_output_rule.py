@@ -56,7 +56,7 @@ def assert_refused(result: subprocess.CompletedProcess, folder: Path, *named: st
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert str(folder) in result.stderr, result.stderr
-    assert "--out" in result.stderr or "Move them out" in result.stderr, result.stderr
+    assert "--out" in result.stderr or "out of the folder (or delete" in result.stderr, result.stderr
     for name in named:
         assert name in result.stderr, (name, result.stderr)
 
@@ -74,8 +74,9 @@ def test_a_users_folder_survives_byte_for_byte(minimal_site, tmp_path, command):
 def test_serve_refuses_a_users_folder_before_building_or_serving(minimal_site, tmp_path):
     folder = users_folder(tmp_path / "work" / "documents")
     before_inside, before_beside = everything(folder), sorted(p.name for p in folder.parent.iterdir())
-    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "serve", "--site", str(minimal_site),
-                             "--port", "0", "--out", str(folder)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--lang", "en", "serve", "--site",
+                             str(minimal_site), "--port", "0", "--out", str(folder)], capture_output=True, text=True,
+                            timeout=60)
     assert_refused(result, folder, "notes.txt")
     assert "Serving" not in result.stdout
     assert everything(folder) == before_inside

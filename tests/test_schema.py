@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -159,8 +160,11 @@ def test_dates(written):
 
 
 @pytest.mark.parametrize("written, message", [
-    ("2021/08/24", "expected a date written like 2021-08-24, found '2021/08/24'"),
-    ("2021年8月24日", "expected a date written like 2021-08-24, found '2021年8月24日'"),
+    # a real date written another common way: the message gives the exact text to type
+    ("2021/08/24", "'2021/08/24' is not written the way a date must be: write 2021-08-24"),
+    ("2021年8月24日", "'2021年8月24日' is not written the way a date must be: write 2021-08-24"),
+    ("２０２１．８．２４", "'２０２１．８．２４' is not written the way a date must be: write 2021-08-24"),
+    ("2021年2月30日", "expected a date written like 2021-08-24, found '2021年2月30日'"),
     ("20210824", "expected a date written like 2021-08-24, found 20210824"),
     ("2021-02-30", "2021-02-30 is not a real date: day is out of range for month"),
     ("2021-13-01", "2021-13-01 is not a real date: month must be in 1..12"),
@@ -324,3 +328,93 @@ def test_check_document_on_a_file_that_is_not_a_group_of_fields():
     assert [str(p) for p in found] == [
         "f.yaml:1:1: a unit's project list starts with 'projects:', found a list; write 'projects:' "
         "on the first line and indent the rest below it"]
+
+
+# ---- How a problem names its field -----------------------------------------
+
+
+@pytest.fixture
+def chinese(monkeypatch):
+    """Messages in Chinese for one test; English (the msgid) again after it, and the
+    environment activate() sets for click as it was (a CLI run later must not inherit it)."""
+    from bulletin.messages import activate
+    monkeypatch.setenv("LANGUAGE", os.environ.get("LANGUAGE", ""))
+    activate("zh-CN")
+    yield
+    activate("en")
+
+
+def declared_keys(type_, within: str = "") -> set[str]:
+    """Every key path a schema declares, relative to the list item it stands in
+    ("funding.amount"), as problems.field_names() names them."""
+    if isinstance(type_, ListOf):
+        return declared_keys(type_.item)
+    if not isinstance(type_, Record):
+        return set()
+    keys = set()
+    for spec in type_.fields:
+        key = f"{within}.{spec.name}" if within else spec.name
+        keys |= {key} | declared_keys(spec.type, "" if isinstance(spec.type, ListOf) else key)
+    return keys
+
+
+def test_every_declared_field_has_a_chinese_name(chinese):
+    """site.yaml, units.yaml and a unit's file: a field added to a schema without a name staff
+    know it by would be shown as its bare key."""
+    from bulletin.config import SITE_SCHEMA
+    from bulletin.content import UNIT_ROUND_SCHEMA, UNITS_FILE_SCHEMA
+    from bulletin.problems import field_names
+    names = field_names()
+    keys = declared_keys(SITE_SCHEMA) | declared_keys(UNITS_FILE_SCHEMA) | declared_keys(UNIT_ROUND_SCHEMA)
+    assert {"status", "funding.amount", "supervision.phone", "units", "rounds", "target.unit"} <= keys
+    unnamed = sorted(key for key in keys if not any("\u4e00" <= c <= "\u9fff" for c in names.get(key, "")))
+    assert not unnamed, f"fields without a Chinese name in problems._field_names: {unnamed}"
+
+
+@pytest.mark.parametrize("field, subject, english, chinese_text", [
+    ("projects[2].status", "锦绣社区取暖期室温提升项目", 'item 3 "锦绣社区取暖期室温提升项目" status',
+     "第3项「锦绣社区取暖期室温提升项目」状态 status"),
+    ("projects[0].funding.amount", "", "item 1 funding.amount", "第1项 资金金额 funding.amount"),
+    ("projects[1]", "路灯", 'item 2 "路灯"', "第2项「路灯」"),
+    ("rounds[1].date", "", "round 2 date", "第2轮 日期 date"),
+    ("rounds[0].corrections[1].field", "", "round 1 correction 2 field", "第1轮 第2条更正 更正的字段 field"),
+    ("units[0].name", "", "unit 1 name", "第1个单位 名称 name"),
+    ("units[3].id", "丁局", 'unit 4 "丁局" id', "第4个单位「丁局」编号 id"),
+    ("supervision.phone", "", "supervision.phone", "监督电话 supervision.phone"),
+    ("projects[0].titel", "", "item 1 titel", "第1项 titel"),  # an unknown key stays as written
+    ("v[1]", "", "v[1]", "v[1]"),  # a list the schemas do not declare stays as written
+])
+def test_a_field_path_is_said_as_staff_say_it(field, subject, english, chinese_text, request):
+    from bulletin.problems import shown_field
+    assert shown_field(field, subject) == english
+    request.getfixturevalue("chinese")
+    assert shown_field(field, subject) == chinese_text
+
+
+def test_a_problems_subject_is_shown_but_not_compared():
+    """Problems are sorted and deduplicated by where they are, their field and their message:
+    the title shown beside them changes neither."""
+    from bulletin.problems import Location, Problem
+    here = Location("f.yaml", 3, 5)
+    with_title = Problem(here, "projects[0].status", "bad", "路灯")
+    assert with_title == Problem(here, "projects[0].status", "bad")
+    assert len({with_title, Problem(here, "projects[0].status", "bad", "别的")}) == 1
+    assert sorted([Problem(here, "projects[0].title", "bad", "a"), with_title]) == [
+        with_title, Problem(here, "projects[0].title", "bad")]
+    assert str(with_title) == 'f.yaml:3:5: item 1 "路灯" status: bad'
+    assert str(Problem(here, "", "whole file")) == "f.yaml:3:5: whole file"
+
+
+@pytest.mark.parametrize("text, path, subject", [
+    ("projects:\n  - title: 路灯\n    status: x\n", ("projects", 0, "status"), "路灯"),
+    ("projects:\n  - title: 路灯\n    status: x\n", ("projects", 0, "title"), ""),  # the title is the problem
+    ("projects:\n  - title: 2023\n    status: x\n", ("projects", 0, "status"), ""),  # not text (yet)
+    ("projects:\n  - title: \"a\\u202eb\"\n", ("projects", 0, "status"), ""),  # would reorder the line
+    ("projects:\n  - status: x\n", ("projects", 0, "status"), ""),
+    ("projects:\n  - title: " + "长" * 40 + "\n", ("projects", 0, "id"), "长" * 30 + "…"),
+    ("units:\n  - name: 甲镇\n", ("units", 0, "group"), "甲镇"),
+    ("rounds:\n  - title: 第一轮\n", ("rounds", 0, "date"), ""),
+])
+def test_the_subject_is_the_projects_title_or_the_units_name(text, path, subject):
+    from bulletin.schema import item_subject
+    assert item_subject(parse_yaml(text.encode("utf-8"), "f.yaml").data, path) == subject

@@ -14,25 +14,7 @@ import urllib.error
 import urllib.request
 from typing import Iterator
 
-from conftest import ROOT, write_site
-
-
-def _reader(stream, lines: queue.Queue) -> None:
-    for line in stream:
-        lines.put(line.rstrip("\n"))
-
-
-def _wait_for(lines: queue.Queue, pattern: str, seen: list[str], timeout: float = 30) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=0.2)
-        except queue.Empty:
-            continue
-        seen.append(line)
-        if re.search(pattern, line):
-            return line
-    raise AssertionError(f"no line matching {pattern!r}; output so far:\n" + "\n".join(seen))
+from conftest import ROOT, read_lines, wait_for_line, write_site
 
 
 def _get(url: str) -> str:
@@ -45,13 +27,14 @@ def _serving(site, out) -> Iterator[tuple[str, queue.Queue, list[str]]]:
     """`serve` on a free port: (its address, its output read line by line, the lines seen so far);
     stopped on leaving."""
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build.py"), "serve", "--site", str(site), "--port", "0", "--out", str(out)],
+        [sys.executable, str(ROOT / "build.py"), "--lang", "en", "serve", "--site", str(site), "--port", "0",
+         "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
+    threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
     seen: list[str] = []
     try:
-        serving = _wait_for(lines, r"http://127\.0\.0\.1:\d+/", seen)
+        serving = wait_for_line(lines, r"http://127\.0\.0\.1:\d+/", seen)
         yield re.search(r"http://127\.0\.0\.1:\d+/", serving).group(0), lines, seen
     finally:
         process.terminate()
@@ -64,15 +47,16 @@ def test_serve_rebuilds_and_survives_broken_content(minimal_site, tmp_path):
 
         time.sleep(1.1)  # a later modification time than the first snapshot on coarse clocks
         write_site(minimal_site, {"content/r2/u1.yaml": "projects:\n  - id: p1\n    title: 路灯\n    status: finished\n    progress: x\n"})
-        _wait_for(lines, r"content/r2/u1\.yaml:4:5: projects\[0\]\.status: 'finished' is not one of", seen)
-        _wait_for(lines, r"still serving the last good build", seen)
+        wait_for_line(lines, r"content/r2/u1\.yaml:4:5: item 1 \"路灯\" status: 'finished' is not a valid status; write ", seen)
+        wait_for_line(lines, r"still serving the last good build", seen)
         page = _get(base + "rounds/r2/u1.html")
         assert "路灯修复" in page  # the last good build
         assert '<div class="build-error" role="alert">' in page  # and the problem, on the page
-        assert "content/r2/u1.yaml:4:5: projects[0].status: &#x27;finished&#x27; is not one of" in page
+        assert ("content/r2/u1.yaml:4:5: item 1 &quot;路灯&quot; status: &#x27;finished&#x27; is not a valid status; "
+                "write ") in page
 
         write_site(minimal_site, {"content/r2/u1.yaml": "projects:\n  - id: p1\n    title: 路灯全部修好\n    status: completed\n    progress: 完成\n"})
-        _wait_for(lines, r"Built \d+ pages", seen)
+        wait_for_line(lines, r"Built \d+ pages", seen)
         assert "路灯全部修好" in _get(base + "rounds/r2/u1.html")
         assert 'class="build-error"' not in _get(base + "rounds/r2/u1.html")
 

@@ -120,9 +120,9 @@ def test_duplicate_keys_nested_in_lists_and_flow_mappings():
             "    status: in_progress\n"
             "    funding: {amount: 1, amount: 2}\n")
     assert problems(text) == [
-        "f.yaml:4:5: projects[0].status: duplicate key 'status' (first written at line 3, column 5); "
+        "f.yaml:4:5: item 1 status: duplicate key 'status' (first written at line 3, column 5); "
         "YAML would silently keep only the last one",
-        "f.yaml:5:26: projects[0].funding.amount: duplicate key 'amount' (first written at line 5, "
+        "f.yaml:5:26: item 1 funding.amount: duplicate key 'amount' (first written at line 5, "
         "column 15); YAML would silently keep only the last one"]
 
 
