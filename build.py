@@ -46,6 +46,13 @@ FOLDER, NUMBER, TEXT, DATE = _("FOLDER"), _("NUMBER"), _("TEXT"), _("DATE")
 OPTIONS = {"options_metavar": _("[OPTIONS]")}
 
 
+def whole_number(low: int, high: int) -> click.IntRange:
+    """An integer option whose type is named in the staff's language in click's errors."""
+    bounded = click.IntRange(low, high)
+    bounded.name = _("whole number")
+    return bounded
+
+
 def lang_option(command):
     # Read before click runs (interface_language); declared so that click accepts and lists it.
     return click.option("--lang", type=click.Choice(list(LANGUAGES)), default=None, expose_value=False,
@@ -105,7 +112,7 @@ OUT_HELP = _("Output folder (default: public/ in the site folder).")
               help=_("Skip the Pagefind index (faster; the search page then uses its offline data)."))
 @click.option("--full", is_flag=True,
               help=_("Build everything again, ignoring what the last build of this folder left to reuse."))
-@click.option("--jobs", metavar=NUMBER, type=click.IntRange(1, 32), default=None,
+@click.option("--jobs", metavar=NUMBER, type=whole_number(1, 32), default=None,
               help=_("Worker processes (default: one per CPU for large sites; env BULLETIN_JOBS)."))
 @click.option("--drafts", is_flag=True,
               help=_("Preview: include the draft rounds, marked as drafts on their pages, in a folder that is "
@@ -169,7 +176,7 @@ def check(site_dir: Path, strict: bool) -> None:
 @cli.command(**OPTIONS, help=_("Build a preview with the draft rounds, serve it on 127.0.0.1, and rebuild when anything "
                     "changes."))
 @site_option
-@click.option("--port", metavar=NUMBER, type=click.IntRange(0, 65535), default=8000, show_default=True,
+@click.option("--port", metavar=NUMBER, type=whole_number(0, 65535), default=8000, show_default=True,
               help=_("Port on 127.0.0.1."))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), metavar=FOLDER, default=None,
               help=_("Preview folder (default: preview/ in the site folder; never public/)."))
@@ -260,6 +267,54 @@ def new_round_command(site_dir: Path, round_id: str, title: str, date_text: str,
         click.echo(_("Added draft round {round} to site.yaml and copied {count} unit files into content/{round}/. "
                      "Rewrite each project's status and progress, preview with 'python build.py serve', then "
                      "publish it with 'python build.py publish {round}'.", round=round_id, count=len(created)))
+
+
+@cli.command("import", **OPTIONS, help=_("Write round ROUND's unit files from FILE: a spreadsheet (.xlsx, .xls, "
+                                         ".ods, .csv) or a published text bulletin (.txt). Projects keep their "
+                                         "ids from the previous round; what to confirm is listed and marked "
+                                         "'# 请核对' in the files. An edited unit file is never overwritten "
+                                         "without --force."))
+@site_option
+@click.argument("file", metavar=_("FILE"), type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--round", "round_id", required=True, metavar=TEXT,
+              help=_("The round to write, listed in site.yaml (start it with new-round --empty)."))
+@click.option("--unit", metavar=TEXT, default=None,
+              help=_("The unit (id or name in content/units.yaml) the whole file belongs to."))
+@click.option("--dry-run", is_flag=True, help=_("Write nothing; show what would be written and what to confirm."))
+@click.option("--force", is_flag=True,
+              help=_("Replace unit files edited since new-round, keeping a copy under content/.import-backup/."))
+def import_command(site_dir: Path, file: Path, round_id: str, unit: str | None, dry_run: bool, force: bool) -> None:
+    from bulletin.importer import ImportStop, run_import
+    try:
+        _result, lines = run_import(site_dir, file, round_id, unit, dry_run=dry_run, force=force)
+    except (ContentError, ImportStop, OSError) as error:
+        report_failure(error, _("nothing was written."))
+    for line in lines:
+        click.echo(line)
+
+
+@cli.command("export", **OPTIONS, help=_("Write round ROUND_ID as an Excel workbook for the units to fill in for the "
+                                         "next round: one sheet per unit, ids in a grey column not to be changed, a "
+                                         "drop-down for the status; bring it back with python build.py import."))
+@site_option
+@click.argument("round_id")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), metavar=_("FILE"), required=True,
+              help=_("The workbook to write, a file name ending in .xlsx (never inside content/)."))
+@click.option("--one-sheet", is_flag=True,
+              help=_("One sheet for every unit, with a column 责任单位, instead of one sheet per unit."))
+@click.option("--force", is_flag=True, help=_("Replace the file if it exists."))
+def export_command(site_dir: Path, round_id: str, out_file: Path, one_sheet: bool, force: bool) -> None:
+    from bulletin.export import ExportProblem, export_round
+    try:
+        exported = export_round(site_dir, round_id, out_file, one_sheet=one_sheet, force=force)
+    except (ContentError, ExportProblem) as error:
+        report_failure(error, _("no workbook was written."))
+    click.echo(ngettext("Wrote {path}: round {round}, {units} units, {projects} projects, in {count} sheet. Send "
+                        "it to the units; bring their returns in with python build.py import FILE --round NEW_ROUND.",
+                        "Wrote {path}: round {round}, {units} units, {projects} projects, in {count} sheets. Send "
+                        "it to the units; bring their returns in with python build.py import FILE --round NEW_ROUND.",
+                        len(exported.sheets), path=exported.path, round=exported.round_id, units=exported.units,
+                        projects=exported.projects))
 
 
 @cli.command(**OPTIONS, help=_("Write the JSON Schemas of site.yaml, content/units.yaml and the unit files, for completion "

@@ -35,9 +35,20 @@ SENTENCES = [
     "因资金尚未到位，项目暂缓实施，待条件成熟后继续推进。",
 ]
 STATUS_FLOW = ["not_started", "in_progress", "in_progress", "completed"]
+PHASES = "一二三四五六七八九十"
 
 
-def generate(out: Path, units: int, projects: int, rounds: int, seed: int = 2021) -> None:
+def unit_name(u: int) -> str:
+    """The name of the u-th unit (0-based), as units.yaml lists it: bench/ledger.py names units the same way."""
+    stem = UNIT_STEMS[u % len(UNIT_STEMS)]
+    kind, _group = UNIT_KINDS[u % len(UNIT_KINDS)]
+    return f"{stem}{kind}{u // len(UNIT_STEMS) + 1}"
+
+
+def generate(out: Path, units: int, projects: int, rounds: int, seed: int = 2021,
+             distinct_titles: bool = False) -> None:
+    """distinct_titles: a title repeated within a unit gets （二期）, （三期）… as real lists do (off by
+    default, so the benchmark's content stays what it was)."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     (out / "content").mkdir(exist_ok=True)
@@ -52,11 +63,10 @@ def generate(out: Path, units: int, projects: int, rounds: int, seed: int = 2021
     unit_ids = []
     unit_names = []
     for u in range(units):
-        stem = UNIT_STEMS[u % len(UNIT_STEMS)]
-        kind, group = UNIT_KINDS[u % len(UNIT_KINDS)]
+        _kind, group = UNIT_KINDS[u % len(UNIT_KINDS)]
         unit_id = f"u{u + 1:04d}"
         unit_ids.append(unit_id)
-        unit_names.append(f"{stem}{kind}{u // len(UNIT_STEMS) + 1}")
+        unit_names.append(unit_name(u))
         unit_lines += [f"  - id: {unit_id}", f"    name: {unit_names[-1]}",
                        f"    group: {group}", f"    order: {u + 1}"]
     (out / "content/units.yaml").write_text("\n".join(unit_lines) + "\n", encoding="utf-8")
@@ -64,6 +74,7 @@ def generate(out: Path, units: int, projects: int, rounds: int, seed: int = 2021
     per_unit = [projects // units + (1 if u < projects % units else 0) for u in range(units)]
     for u, unit_id in enumerate(unit_ids):
         plans = []
+        titles: dict[str, int] = {}
         for p in range(per_unit[u]):
             thing, measure = rng.choice(THINGS)
             plans.append({
@@ -73,6 +84,13 @@ def generate(out: Path, units: int, projects: int, rounds: int, seed: int = 2021
                 "start": rng.randint(0, max(0, rounds // 3)), "drop": rng.random() < 0.03,
                 "speed": rng.randint(1, 3),
             })
+            plan = plans[-1]
+            title = f"{plan['place']}{plan['thing']}{plan['action']}项目"
+            titles[title] = titles.get(title, 0) + 1
+            if distinct_titles and titles[title] > 1:
+                count = titles[title]
+                title += f"（{PHASES[count - 1] if count <= len(PHASES) else count}期）"
+            plan["title"] = title
         for r, round_id in enumerate(round_ids):
             folder = out / "content" / round_id
             folder.mkdir(exist_ok=True)
@@ -88,7 +106,7 @@ def generate(out: Path, units: int, projects: int, rounds: int, seed: int = 2021
                 progress = "".join(s.format(**values) for s in sentences)
                 body += [
                     f"  - id: {plan['id']}",
-                    f"    title: {plan['place']}{plan['thing']}{plan['action']}项目",
+                    f"    title: {plan['title']}",
                     f"    status: {status}",
                     f"    progress: {progress}",
                     f"    location: {plan['place']}",
@@ -107,8 +125,10 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=1200)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--distinct-titles", action="store_true",
+                        help="no title twice within a unit (the import benchmark matches projects by title)")
     args = parser.parse_args()
-    generate(args.out, args.units, args.projects, args.rounds, args.seed)
+    generate(args.out, args.units, args.projects, args.rounds, args.seed, args.distinct_titles)
 
 
 if __name__ == "__main__":

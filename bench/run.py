@@ -26,7 +26,12 @@ province run may be stopped midway; results are saved after each step):
    into the existing with-search output, and a rebuild after appending a sentence to one
    project's progress in one unit file of the latest round (restored afterwards), counting files
    rewritten (new inode or mtime) and files whose bytes changed, with the build's own summary
-   ("N files written, M removed, K of U units rebuilt"), and their ratio to the full builds.
+   ("N files written, M removed, K of U units rebuilt"), and their ratio to the full builds;
+6. "import": `build.py import` of a ledger workbook (bench/ledger.py, --import-rows rows, one sheet
+   with a unit column) into a new round of a site made for it by bench/generate.py (the scale's
+   units, as many projects as rows, 2 rounds), with --dry-run and for real, each into a fresh copy
+   of the site given a round by `new-round --empty`; beside the cold no-search build of that same
+   site, for the ratio (see import_step).
 
 Every measured command runs with a timeout (--timeout) and an address-space cap (--mem-cap-gb)
 set in the child; a command that exceeds either is reported as failed, not fatal.
@@ -68,8 +73,13 @@ ROWS = {
     "noop_rebuild": "rebuild, nothing changed",
     "one_file_rebuild": "rebuild after editing one unit file",
     "hugo_full": "Hugo full build (fresh folder)",
+    "import_site_build": "import site: full build, no search (fresh folder)",
+    "import_dry_run": "import ledger workbook, --dry-run",
+    "import_real": "import ledger workbook into a new round",
 }
-STEPS = ("full", "hugo", "index", "rebuilds")
+STEPS = ("full", "hugo", "index", "rebuilds", "import")
+IMPORT_SUMMARY_LINES = ("Units:", "Matched", "Dry run", "Wrote")  # what `build.py --lang en import` sums up
+IMPORT_ROUND = "next"  # the round `new-round --empty` adds to the import site before each import
 EDIT_UNIT = "u0001"
 
 
@@ -108,7 +118,8 @@ def measure(command: list[str], *, timeout: float, mem_cap_gb: float, cwd: Path 
         os.unlink(time_file)
     result = {"ok": process.returncode == 0 and not timed_out, "seconds": round(seconds, 3),
               "peak_kb": peak_kb, "cpu_s": cpu, "load_before": round(load, 2),
-              "returncode": process.returncode, "stdout": stdout.strip()[-2000:]}
+              "returncode": process.returncode, "stdout": stdout.strip()[-2000:],
+              "stdout_head": stdout.strip()[:2000], "stdout_lines": len(stdout.splitlines())}
     if not result["ok"]:
         text = (stderr or "") + (stdout or "")
         if timed_out:
@@ -122,8 +133,10 @@ def measure(command: list[str], *, timeout: float, mem_cap_gb: float, cwd: Path 
     return result
 
 
-def repeated(label: str, runs: int, prepare, command: list[str], args, after=None) -> dict:
-    """`runs` measured runs, each preceded by prepare(i) (not timed) and followed by after(i)."""
+def repeated(label: str, runs: int, prepare, command: list[str], args, after=None, keep_output: bool = False) -> dict:
+    """`runs` measured runs, each preceded by prepare(i) (not timed) and followed by after(i);
+    keep_output: the last lines the command printed are kept (a command whose summary is not
+    build's "Built …" line)."""
     measurements = []
     for i in range(runs):
         if prepare:
@@ -162,9 +175,15 @@ def repeated(label: str, runs: int, prepare, command: list[str], args, after=Non
         summary["error"] = failed["error"]
         summary["failed_run"] = {"seconds": failed["seconds"], "cpu_s": failed["cpu_s"],
                                  "peak_mb": round(failed["peak_kb"] / 1024, 1) if failed["peak_kb"] else None}
-    for key in ("pages", "files", "files_rewritten", "files_changed", "changed_paths", "rewritten_paths"):
+    for key in ("pages", "files", "files_rewritten", "files_changed", "changed_paths", "rewritten_paths",
+                "unit_files", "unit_files_bytes", "check_after"):
         if ok and key in ok[-1]:
             summary[key] = ok[-1][key]
+    if keep_output and measurements:
+        last = (ok or measurements)[-1]
+        summary["output_head"] = last["stdout_head"].splitlines()[:12]
+        summary["output_tail"] = last["stdout"].splitlines()[-8:]
+        summary["output_lines"] = last["stdout_lines"]
     return summary
 
 
@@ -334,7 +353,8 @@ def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
                     "generation": {k: site_stamp[k] for k in ("seconds", "peak_mb", "files", "bytes", "cached")},
                     "rows": {}, "search": {}}
     if previous and set(args.steps) != set(STEPS):
-        result.update({k: v for k, v in previous.items() if k in ("rows", "search", "hugo_conversion", "profile")})
+        result.update({k: v for k, v in previous.items()
+                       if k in ("rows", "search", "hugo_conversion", "profile", "import")})
         result["steps_rerun"] = {"steps": sorted(args.steps), "at": result["measured_at"]}
         result["measured_at"] = previous.get("measured_at", result["measured_at"])
     rows, search = result["rows"], result["search"]
@@ -441,11 +461,99 @@ def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
             rows[key]["ratio_to_hugo"] = round(rows[key]["median_s"] / hugo_row["median_s"], 2)
             rows[key]["cpu_ratio_to_hugo"] = round(rows[key]["median_cpu_s"] / hugo_row["median_cpu_s"], 2)
 
+    if "import" in args.steps:
+        import_step(scale, work, result, args, save)
+
     if args.profile:
         result["profile"] = profile(site, work, args)
     result["complete"] = all(key in rows for key in ROWS)
     save(result)
     return result
+
+
+def import_step(scale: str, work: Path, result: dict, args, save) -> None:
+    """Importing a staff ledger (bench/ledger.py: --import-rows rows, one sheet with a unit column,
+    over the scale's units) into a new round of a site made by bench/generate.py for it (the
+    scale's units, as many projects as rows, 2 rounds, titles distinct within a unit): the
+    ledger re-reports the site's latest round, reworded a little, with new projects. Each run
+    imports into a fresh copy of that site to which `new-round --empty` (not timed) added a round:
+    with --dry-run, then for real (the unit files it wrote are counted, and the last run's site is
+    checked with `build.py check`). Beside them, the cold no-search build of the same site: the
+    import is reported as a ratio of it, measured in the same session."""
+    rows = result["rows"]
+    folder = work / "import"
+    folder.mkdir(parents=True, exist_ok=True)
+    params = {"units": SCALES[scale]["units"], "projects": args.import_rows, "rounds": 2}
+    site_key = {**params, "distinct_titles": True, "generator": file_digest(BENCH / "generate.py")}
+    site, ledger_dir = folder / "site", folder / "ledger"
+    ledger = ledger_dir / "ledger.xlsx"
+
+    def make_site() -> dict:
+        print(f"  generating the import site: {params} ...", flush=True)
+        made = measure([sys.executable, str(BENCH / "generate.py"), str(site), "--units", str(params["units"]),
+                        "--projects", str(params["projects"]), "--rounds", str(params["rounds"]),
+                        "--distinct-titles"], timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
+        if not made["ok"]:
+            raise SystemExit(f"cannot generate the import site: {made['error']}")
+        return {"seconds": made["seconds"]}
+
+    def make_ledger() -> dict:
+        print(f"  writing the ledger workbook: {args.import_rows} rows ...", flush=True)
+        ledger_dir.mkdir(parents=True)
+        made = measure([sys.executable, str(BENCH / "ledger.py"), str(site), str(ledger),
+                        "--rows", str(args.import_rows)], timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
+        if not made["ok"]:
+            raise SystemExit(f"cannot write the ledger workbook: {made['error']}")
+        return {"seconds": made["seconds"], "bytes": ledger.stat().st_size}
+
+    cached(folder / "site.stamp.json", site_key, site, make_site)
+    ledger_stamp = cached(folder / "ledger.stamp.json",
+                          {"site": site_key, "rows": args.import_rows, "ledger": file_digest(BENCH / "ledger.py")},
+                          ledger_dir, make_ledger)
+    result["import"] = {"rows": args.import_rows, **params, "ledger_bytes": ledger_stamp["bytes"]}
+
+    out = folder / "public"
+    rows["import_site_build"] = repeated(ROWS["import_site_build"], args.runs, lambda i: remove(out),
+                                         our_build(site, out, False), args,
+                                         after=lambda i: {"pages": html_pages(out)})
+    remove(out)
+    save(result)
+
+    fresh = folder / "run" / "site"
+    new_round_folder = fresh / "content" / IMPORT_ROUND
+
+    def fresh_site(i: int) -> None:
+        remove(fresh.parent)
+        shutil.copytree(site, fresh)
+        made = subprocess.run([sys.executable, str(ROOT / "build.py"), "--lang", "en", "new-round", IMPORT_ROUND,
+                               "--site", str(fresh), "--empty", "--title", "第三轮公布", "--date", "2030-01-01"],
+                              capture_output=True, text=True)
+        if made.returncode != 0:  # the import then fails too, and says why
+            print(f"  new-round failed: {made.stderr.strip()[-300:]}", flush=True)
+
+    def written(i: int, check: bool = False) -> dict:
+        files = sorted(new_round_folder.glob("*.yaml")) if new_round_folder.is_dir() else []
+        found = {"unit_files": len(files), "unit_files_bytes": sum(f.stat().st_size for f in files)}
+        if check and i == args.runs - 1:
+            checked = subprocess.run([sys.executable, str(ROOT / "build.py"), "--lang", "en", "check", "--site",
+                                      str(fresh)], capture_output=True, text=True)
+            found["check_after"] = (checked.stdout + checked.stderr).strip().splitlines()[-3:]
+        return found
+
+    command = [sys.executable, str(ROOT / "build.py"), "--lang", "en", "import", str(ledger), "--round",
+               IMPORT_ROUND, "--site", str(fresh)]
+    rows["import_dry_run"] = repeated(ROWS["import_dry_run"], args.runs, fresh_site, command + ["--dry-run"], args,
+                                      after=written, keep_output=True)
+    save(result)
+    rows["import_real"] = repeated(ROWS["import_real"], args.runs, fresh_site, command, args,
+                                   after=lambda i: written(i, check=True), keep_output=True)
+    remove(fresh.parent)
+    build = rows["import_site_build"]
+    for key in ("import_dry_run", "import_real"):
+        if rows[key].get("median_s") and build.get("median_s"):
+            rows[key]["ratio_to_site_build"] = round(rows[key]["median_s"] / build["median_s"], 3)
+            rows[key]["cpu_ratio_to_site_build"] = round(rows[key]["median_cpu_s"] / build["median_cpu_s"], 3)
+    save(result)
 
 
 # Fields of "search" the index step sets (and, from earlier versions of this harness, used to set).
@@ -698,6 +806,23 @@ def summary_notes(scale: str, data: dict) -> list[str]:
                      + (f" (CPU time: {percent(one.get('cpu_ratio_to_full_search'))} / "
                         f"{percent(one.get('cpu_ratio_to_full_no_search'))})"
                         if "cpu_ratio_to_full_search" in one or "cpu_ratio_to_full_no_search" in one else ""))
+    imported = data.get("import")
+    for key in ("import_dry_run", "import_real") if imported else ():
+        row = rows.get(key, {})
+        if row.get("ok"):
+            notes.append(f"{ROWS[key]} ({imported['rows']:,} rows, {imported['units']} units, "
+                         f"{imported['ledger_bytes'] / 2**20:.1f} MB; site of {imported['projects']:,} projects, "
+                         f"{imported['rounds']} rounds): {row['median_s']:.2f} s, peak {row['peak_mb']:.0f} MB = "
+                         f"{row.get('ratio_to_site_build', 0):.2f}× the no-search build of that site "
+                         f"(CPU {row.get('cpu_ratio_to_site_build', 0):.2f}×); unit files written: "
+                         f"{row.get('unit_files', 0)}; it said ({row.get('output_lines', '?')} lines): "
+                         + " / ".join(line.strip() for line in
+                                      row.get("output_head", []) + row.get("output_tail", [])[-1:]
+                                      if line.strip().startswith(IMPORT_SUMMARY_LINES)))
+            if row.get("check_after"):
+                notes.append("check after the import: " + " / ".join(row["check_after"]))
+        elif row:
+            notes.append(f"{ROWS[key]}: FAILED: {row.get('error', '')}")
     if s.get("index_step_report"):
         r = s["index_step_report"]
         notes.append(f"index step: build_site said {r['written']} files written, {r['deleted']} removed, "
@@ -749,6 +874,8 @@ def main() -> None:
     parser.add_argument("--no-hugo", action="store_true", help="skip the Hugo row")
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS),
                         help="measure only these (default: all); rows of the others are kept from results.json")
+    parser.add_argument("--import-rows", type=int, default=10_000,
+                        help="rows of the ledger workbook the import step reads (default 10000)")
     parser.add_argument("--profile", action="store_true",
                         help="also run the no-search build once under cProfile and -X importtime")
     args = parser.parse_args()

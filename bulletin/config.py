@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .imported import FIELDS as IMPORT_FIELDS
 from .messages import N_, _, pgettext
 from .problems import ContentError, Location, Problem
 from .schema import (Checker, Date, Field, Identifier, ListOf, Number, OneOf, Record, Text, Type, as_written,
@@ -42,6 +43,32 @@ class Flag(Type):
         # YAML 1.1 (the checker's reader) also reads yes/no/on/off as true/false; an editor reads them as text.
         return {"type": ["boolean", "string"],
                 "pattern": "^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"}
+
+
+@dataclass(frozen=True)
+class ImportColumns(Type):
+    """`import: columns:` — a ledger's header text and the field its column gives (`""` or `-`:
+    the column is not imported), for headers the built-in table of `python build.py import` lacks."""
+
+    def check(self, value, path, checker):
+        if not isinstance(value, dict):
+            checker.report(path, _("expected lines of the form 表头文字: field, e.g. 领办事项: title"))
+            return None
+        columns = {}
+        for header, key in value.items():
+            written = "" if key is None else as_written(key, path + (header,), checker)
+            if written.strip() not in ("", "-", *IMPORT_FIELDS):
+                checker.report(path + (header,), _("'{field}' is not a field an import fills; write one of {fields}, "
+                                                   "or \"\" to leave the column out", field=written,
+                                                   fields=pgettext("list", ", ").join(IMPORT_FIELDS)))
+                continue
+            columns[str(header)] = written.strip()
+        return columns
+
+    def json_schema(self, title_of, within=""):
+        # any header text: a pattern, so that every other key of the file stays refused
+        return {"type": "object", "patternProperties": {r"\S": {"enum": [*IMPORT_FIELDS, "", "-", None]}},
+                "additionalProperties": False}
 
 
 ROUND_CORRECTION_SCHEMA = Record((
@@ -83,6 +110,10 @@ SITE_SCHEMA = Record((
               N_("projects per search index shard (default 5000): smaller shards need less memory to build")),
     )), False, N_("settings of the search index")),
     Field("rounds", ListOf(ROUND_SCHEMA, allow_empty=False), True, N_("publication rounds, oldest first")),
+    Field("import", Record((
+        Field("columns", ImportColumns(), False,
+              N_("spreadsheet headers and the field each column gives, e.g. 领办事项: title (\"\": not imported)")),
+    )), False, N_("settings of python build.py import")),
 ))
 
 
@@ -147,6 +178,7 @@ class SiteConfig:
     rounds: tuple[RoundConfig, ...]
     id: str = ""
     search_shard_size: int = 5_000
+    import_columns: tuple[tuple[str, str], ...] = ()  # (header text, field or "" for none)
 
 
 def load_site_config(site_dir: Path) -> tuple[SiteConfig, SourceDocument]:
@@ -224,6 +256,7 @@ def parse_site_config(data: dict) -> SiteConfig:
             for r in data["rounds"]),
         id=data.get("id", ""),
         search_shard_size=max(1, int((data.get("search") or {}).get("shard_size", 5_000))),
+        import_columns=tuple(((data.get("import") or {}).get("columns") or {}).items()),
     )
 
 

@@ -97,6 +97,8 @@ def _field_names() -> dict[str, str]:
         "search": pgettext("field", "search"),
         "search.shard_size": pgettext("field", "search.shard_size"),
         "rounds": pgettext("field", "rounds"),
+        "import": pgettext("field", "import"),
+        "import.columns": pgettext("field", "import.columns"),
         "intro": pgettext("field", "intro"),
         "draft": pgettext("field", "draft"),
         "unit": pgettext("field", "unit"),

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from .markup import markdown_problem
 from .messages import N_, _, ngettext, pgettext
-from .problems import Location, Problem, closest, did_you_mean, fullwidth_hint, halfwidth
+from .problems import Location, Problem, closest, did_you_mean, fullwidth_hint, halfwidth, shown_field
 from .source import SourceDocument, format_path
 
 PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]+")  # used with fullmatch: "$" would let a final line break in
@@ -462,6 +462,12 @@ def _date_meant(value) -> str:
         return ""
 
 
+def _last_index(path: tuple) -> int:
+    """Where the innermost list item starts in a path (-1 when none): field names are kept
+    by their path within an item (funding.amount)."""
+    return max((i for i, part in enumerate(path) if isinstance(part, int)), default=-1)
+
+
 def _date_error(error: ValueError) -> str:
     """Python's reason a date does not exist, in the active language."""
     reasons = {"day is out of range for month": _("day is out of range for month"),
@@ -604,7 +610,9 @@ class Record(Type):
                         checker.report(path + (spec.name,), _("'{name}' is empty; it is required", name=spec.name),
                                        key=True)
                     elif spec.name not in meant:  # `titel:` was reported with its did-you-mean
-                        checker.report(path, _("missing required field '{name}'", name=spec.name))
+                        within = [part for part in path[_last_index(path) + 1:] if isinstance(part, str)]
+                        checker.report(path, _("missing required field '{name}'",
+                                               name=shown_field(".".join([*within, spec.name]))))
                 continue
             checked = spec.type.check(value[spec.name], path + (spec.name,), checker)
             if checked is None:

@@ -144,12 +144,39 @@ def minimal_site(tmp_path: Path) -> Path:
     return write_site(tmp_path / "site", MINIMAL_SITE)
 
 
+@pytest.fixture
+def chinese(monkeypatch):
+    """Messages in Chinese for one test, English (the msgid) again after it."""
+    from bulletin.messages import activate
+    monkeypatch.setenv("LANGUAGE", os.environ.get("LANGUAGE", ""))
+    activate("zh-CN")
+    yield
+    activate("en")
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> Path:
     """The shipped sample site, built once through the real CLI into a temporary folder."""
     out = tmp_path_factory.mktemp("sample") / "public"
     result = run_cli("build", "--out", str(out))
     assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def draft_preview_build(tmp_path_factory) -> Path:
+    """A copy of the sample with a third round started by `new-round` (a draft, one project moved
+    on), built as a preview with `build --drafts`: every page that shows the draft is marked."""
+    site = tmp_path_factory.mktemp("draft") / "site"
+    site.mkdir()
+    shutil.copy2(ROOT / "site.yaml", site / "site.yaml")
+    shutil.copytree(ROOT / "content", site / "content")
+    started = run_cli("new-round", "2021-3", "--title", "第三轮公布", "--date", "2021-10-25", "--site", str(site))
+    assert started.returncode == 0, started.stderr
+    out = site / "preview"
+    result = run_cli("build", "--drafts", "--site", str(site), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "draft-notice" in (out / "rounds" / "2021-3" / "index.html").read_text(encoding="utf-8")
     return out
 
 

@@ -24,7 +24,8 @@ BLOCKING_IMPACTS = ("serious", "critical")
 KINDS = ("index", "search", "round", "unit_round", "unit_round_not_reported", "unit", "project")
 PAGES = ([(site, kind) for site in ("sample", "minimal-en") for kind in KINDS] + [("minimal-en", "unit_round_no_file")]
          + [("corrected", kind) for kind in ("round_corrected", "unit_round_corrected", "unit_round_as_published",
-                                              "project_corrected")])
+                                              "project_corrected")]
+         + [("draft", kind) for kind in ("index", "round", "unit_round_draft")])
 
 
 # --- the two built sites -------------------------------------------------------------------------------
@@ -41,8 +42,10 @@ def minimal_build_en(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sites(sample_build: Path, minimal_build_en: Path, corrected_build: Path) -> dict[str, Path]:
-    return {"sample": sample_build, "minimal-en": minimal_build_en, "corrected": corrected_build}
+def sites(sample_build: Path, minimal_build_en: Path, corrected_build: Path,
+          draft_preview_build: Path) -> dict[str, Path]:
+    return {"sample": sample_build, "minimal-en": minimal_build_en, "corrected": corrected_build,
+            "draft": draft_preview_build}
 
 
 def unit_round_pages(root: Path) -> list[tuple[str, str]]:
@@ -71,6 +74,8 @@ def representative_page(root: Path, kind: str) -> str:
                      + [path for path, _ in with_section])
     if kind == "unit_round_no_file":
         return first([path for path, html in unit_rounds if 'class="notice"' in html])
+    if kind == "unit_round_draft":  # a draft round's list, marked as a draft
+        return first([path for path, html in unit_rounds if "draft-notice" in html])
     if kind == "unit":
         return first([p.relative_to(root).as_posix() for p in sorted(root.glob("units/*.html"))])
     if kind == "project":

@@ -76,10 +76,13 @@ def minimal_build_en(minimal_site: Path, tmp_path: Path) -> Path:
     return out
 
 
-def test_every_page_of_both_sites_is_valid_html(sample_build: Path, minimal_build_en: Path, corrected_build: Path):
-    """The sample, the minimal site in English, and a site with every kind of correction notice."""
+def test_every_page_of_both_sites_is_valid_html(sample_build: Path, minimal_build_en: Path, corrected_build: Path,
+                                                draft_preview_build: Path):
+    """The sample, the minimal site in English, a site with every kind of correction notice, and a
+    preview with a draft round's marks."""
     require_vnu()
-    roots = {"sample": sample_build, "minimal-en": minimal_build_en, "corrected": corrected_build}
+    roots = {"sample": sample_build, "minimal-en": minimal_build_en, "corrected": corrected_build,
+             "draft": draft_preview_build}
     files = [path for root in roots.values() for path in sorted(root.rglob("*.html"))]
     # Every template kind must be among the checked files, or the check proves nothing.
     for root in roots.values():

@@ -57,7 +57,7 @@ USAGE = ["用法: build.py", "查看帮助。"]  # the command's usage line and 
     (["buil"], [*USAGE, "错误：没有命令 'buil'。", "'build'"]),  # with the command meant
     (["publish"], [*USAGE, "错误：缺少参数 'ROUND_ID'"]),
     (["serve", "--port", "99999"], [*USAGE, "'--port' 的值无效：99999 超出了范围 0<=x<=65535。"]),
-    (["serve", "--port", "abc"], [*USAGE, "'--port' 的值无效：'abc' 不是有效的数字"]),
+    (["serve", "--port", "abc"], [*USAGE, "'--port' 的值无效：'abc' 不是有效的整数。"]),
     (["build", "--jobs", "0"], [*USAGE, "'--jobs' 的值无效：0 超出了范围 1<=x<=32。"]),
     (["verify", "no-such-bundle.zip"], [*USAGE, "文件 'no-such-bundle.zip' 不存在。"]),
     (["build", "--out"], ["错误：选项 '--out' 后面需要跟 1 个值。"]),

@@ -252,8 +252,8 @@ def test_a_number_split_by_a_comma_in_braces():
 
 def test_missing_required_fields_are_located_at_the_record():
     assert check(PROJECT, "v:\n  lead: 张三\n") == (None, [
-        "f.yaml:1:1: v: missing required field 'id'",
-        "f.yaml:1:1: v: missing required field 'title'"])
+        "f.yaml:1:1: v: missing required field 'v.id'",
+        "f.yaml:1:1: v: missing required field 'v.title'"])
 
 
 def test_a_required_field_left_empty_is_located_at_its_name():
@@ -265,7 +265,7 @@ def test_nested_record_problems_carry_the_full_path():
     assert check(PROJECT, "v:\n  id: p1\n  title: x\n  funding:\n    amount: 5万\n") == (None, [
         "f.yaml:5:5: v.funding.amount: expected a number, found '5万'; write the number alone and its unit "
         "under 'unit:' (for 1.2万元: amount: 1.2, unit: 万元)",
-        "f.yaml:4:3: v.funding: missing required field 'unit'"])
+        "f.yaml:4:3: v.funding: missing required field 'v.funding.unit'"])
 
 
 @pytest.mark.parametrize("written, found", [
