@@ -1,5 +1,5 @@
-"""Command line: python build.py build | check | serve | new-round | publish | archive | verify | schema.
-The library is bulletin/."""
+"""Command line: python build.py build | check | serve | new-round | import | export | publish | archive |
+verify | schema. The library is bulletin/."""
 
 from __future__ import annotations
 
