@@ -25,7 +25,9 @@ from pathlib import Path
 from .assemble import assemble, assembled_files
 from .cache import BuildState, DamagedCache, UnitState
 from .content import Content
-from .freshness import Freshness, part_inputs, settings_key, site_page_inputs, source_digests, unit_key
+from .feeds import FEED_SECTION, SITE_FEED, sitemap_file_names, sitemap_files, site_feed
+from .freshness import (Freshness, part_inputs, settings_key, site_page_inputs, sitemap_inputs, source_digests,
+                        unit_key)
 from .i18n import Translator, load_translator
 from .indexing import ShardIndexer, shard_plan
 from .layout import STATIC, TEMPLATES, overridable
@@ -90,6 +92,7 @@ def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | 
         build = _Build(sources, output, with_search, until_round, jobs, progress, drafts)
         outcomes = build.units()
         build.site_pages()
+        build.feeds_and_sitemap()
         build.static_files()
         with build.search_index() as indexer:  # indexes in the background while the open data is joined
             build.open_data()
@@ -107,6 +110,7 @@ class _Build:
                  jobs: int | None, progress: Progress, drafts: bool = False):
         self.sources, self.output, self.with_search, self.jobs, self.progress = (
             sources, output, with_search, jobs, progress)
+        self.drafts = drafts
         self.config = sources.config
         self.registry = build_model(self.config, Content(sources.tree.units, ()))
         template_dirs = overridable(sources.site_dir, TEMPLATES)
@@ -174,6 +178,35 @@ class _Build:
             else:
                 self.output.emit(page.path, self.renderer.render(page, self.site).encode("utf-8"))
 
+    def feeds_and_sitemap(self) -> None:
+        """feed.xml and sitemap.xml (see feeds), only with base_url: their addresses are absolute.
+        A preview of draft rounds has no sitemap: it is kept out of search engines."""
+        if not self.config.base_url:
+            return
+        keys = [self.units_state[unit_id].key for unit_id in self.order]
+        made_from = part_inputs(self.settings, SITE_FEED, FEED_SECTION, self.units_state, self.order)
+        if self.freshness.current(SITE_FEED, made_from, [SITE_FEED]):
+            self.output.keep(SITE_FEED)
+        else:
+            parts = []
+            for key in keys:
+                found = self.reader.read(key, [FEED_SECTION])
+                if found is None:
+                    raise DamagedCache(key)
+                parts.append(found[FEED_SECTION])
+            self.output.emit(SITE_FEED, site_feed(self.site, parts, self.translator))
+        if self.drafts:
+            return
+        pages = [page.path for page in plan_site_pages(self.site)]
+        pages += [path for state in self.units_state.values() for path in state.pages if path.endswith(".html")]
+        names = sitemap_file_names(len(pages))
+        if self.freshness.current("sitemap", sitemap_inputs(self.settings, pages), names):
+            for name in names:
+                self.output.keep(name)
+        else:
+            for name, data in sitemap_files(self.config.base_url, pages).items():
+                self.output.emit(name, data)
+
     def static_files(self) -> None:
         for name, source in merged_files(overridable(self.sources.site_dir, STATIC)).items():
             self.output.emit(f"{ASSET_FOLDER}/{name}", source.read_bytes())
@@ -227,7 +260,8 @@ def _site_from_summaries(registry: Site, units: dict[str, UnitState]) -> Site:
     for unit in registry.units:
         for round_id, figures in units[unit.id].summary.rounds.items():
             unit_rounds[(round_id, unit.id)] = UnitRoundSummary(unit, rounds[round_id], figures.count,
-                                                                Counter(dict(figures.counts)), figures.submitted)
+                                                                Counter(dict(figures.counts)), figures.submitted,
+                                                                figures.overdue)
     return replace(registry, unit_rounds=unit_rounds)
 
 

@@ -32,7 +32,7 @@ from .files import digest, write_whole
 from .layout import beside
 from .lint import ContentWarning, warning_from_plain
 
-FORMAT = "bulletin-build-cache/4"  # 4: a unit's warnings
+FORMAT = "bulletin-build-cache/5"  # 4: a unit's warnings; 5: its overdue projects per round
 STATE_FILE = "state.bin"
 LOCK_FILE = "lock"  # held by the build writing the output (see output.lock_output); never removed
 PARTS_FOLDER = "parts"
@@ -80,6 +80,7 @@ class RoundFigures:
     submitted: bool
     count: int
     counts: tuple[tuple[str, int], ...]  # (status, projects), in the order first seen
+    overdue: int = 0  # projects past their 完成时限 on the round's date
 
 
 @dataclass(frozen=True)
@@ -165,15 +166,15 @@ def write_state(out_dir: Path, state: BuildState) -> None:
 
 def _plain_unit(unit: UnitState) -> tuple:
     summary = unit.summary
-    rounds = {round_id: (f.submitted, f.count, f.counts) for round_id, f in summary.rounds.items()}
+    rounds = {round_id: (f.submitted, f.count, f.counts, f.overdue) for round_id, f in summary.rounds.items()}
     return (unit.key, unit.pages, unit.parts, (rounds, summary.projects, summary.entries, summary.cjk),
             tuple(warning.plain() for warning in unit.warnings))
 
 
 def _unit_state(key: str, pages: tuple, parts: dict, summary: tuple, warnings: tuple) -> UnitState:
     rounds, projects, entries, cjk = summary
-    figures = {round_id: RoundFigures(submitted, count, tuple(map(tuple, counts)))
-               for round_id, (submitted, count, counts) in rounds.items()}
+    figures = {round_id: RoundFigures(submitted, count, tuple(map(tuple, counts)), overdue)
+               for round_id, (submitted, count, counts, overdue) in rounds.items()}
     return UnitState(key, tuple(pages), parts, UnitSummary(figures, projects, entries, cjk),
                      tuple(map(warning_from_plain, warnings)))
 

@@ -86,11 +86,16 @@ _DECORATION = re.compile(r"[\s★☆※▲△●○◆◇■□*＊]+")
 _NOTE = re.compile(r"^(?P<base>.+?)\((?P<note>[^()]*)\)$")
 _SUBTOTAL = re.compile(r"^(合计|小计|总计|共计)($|[:：(（\d])")
 _FOOTER = re.compile(r"^(填表人|填报人|制表人|审核人|审核|审批人|联系人|联系电话|电话|单位负责人|负责人|分管领导|主要领导|"
-                     r"填报日期|填表日期|填报时间|日期|注|备注|说明|附注|附件)\s*[:：]|盖章")
+                     r"填报日期|填表日期|填报时间|日期|注|备注|说明|附注|附件|填表说明|填报说明|特别说明|有关说明|"
+                     r"注意事项)\d?\s*[:：]|盖章")
 _UNIT_TITLE = re.compile(r"(填报单位|单位名称|责任单位|牵头单位|报送单位|单位)\s*[:：]\s*(?P<unit>[^\s:：]+)")
 _UNIT_TITLE_END = re.compile(r"(填报日期|填报时间|填表人|联系电话|日期|时间).*$")
 # The names Excel and WPS give a new sheet: no unit's name.
 _DEFAULT_SHEET_NAME = re.compile(r"^(sheet|工作表|表)\s*\d*$", re.IGNORECASE)
+# A sheet per month or quarter (1月, 2024年6月, 6月份, 2024.06, 第二季度, 上半年): a period, no unit's name.
+_PERIOD_SHEET_NAME = re.compile(r"^((\d{2,4}\s*(年|[-./_])\s*)?(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月份?|\d{4}\s*[-./_]?\s*"
+                                r"\d{1,2}|(\d{2,4}\s*年\s*)?(第?[一二三四1-4]\s*季度|[上下]半年|全年|年度))"
+                                r"\s*(进展|进度|情况|台账|报表|更新)?$")
 _SECTION_NUMBER = re.compile(r"^[（(]?[一二三四五六七八九十百]+[)）、.．]?$")
 _SECTION_PREFIX = re.compile(r"^[（(]?[一二三四五六七八九十百]+[)）、.．]\s*")
 
@@ -457,12 +462,16 @@ def _read_sheet(sheet: Sheet, header: Header, workbook: Workbook, first_index: i
                         "{cell} below it, continuing this project, gives another {field}: {value}",
                         cell=str(value.where), field=field_key, value=value.text)))
             continued.append(str(ref(row, filled[0])))
+            if row in sheet.hidden_rows:
+                to_confirm.append((first_index + len(drafts) - 1, "", _hidden_row(ref(row, filled[0]))))
             continue
         if "unit" not in values and unit_from_title is not None:
             values["unit"] = unit_from_title
             if unit_from_title not in title_units:
                 title_units.append(unit_from_title)
         drafts.append(_Draft(ref(row, first_column), values))
+        if row in sheet.hidden_rows:  # staff do not see it in Excel, yet it would be published
+            to_confirm.append((first_index + len(drafts) - 1, "", _hidden_row()))
         if section is not None and "category" not in values:
             values["category"] = section
 
@@ -470,8 +479,11 @@ def _read_sheet(sheet: Sheet, header: Header, workbook: Workbook, first_index: i
         facts.append(_("sheet \"{sheet}\": the unit is \"{unit}\", from {cell}", sheet=label,
                        unit=title_unit.text, cell=str(title_unit.where)))
     by_sheet_name = False
+    # A sheet named after a month (1月, 2024年6月) holds that month's returns: its name is no unit.
+    period_name = bool(_PERIOD_SHEET_NAME.match(_plain(sheet.name)))
     for draft in drafts:
-        if "unit" not in draft.values and sheet.name and not _DEFAULT_SHEET_NAME.match(sheet.name):
+        if "unit" not in draft.values and sheet.name and not _DEFAULT_SHEET_NAME.match(sheet.name) \
+                and not period_name:
             draft.values["unit"] = ImportedValue(sheet.name, SourceRef(shown_name, sheet.name))
             by_sheet_name = True
     if by_sheet_name:
@@ -501,6 +513,15 @@ def _read_sheet(sheet: Sheet, header: Header, workbook: Workbook, first_index: i
     projects = [ImportedProject(draft.where, {key: draft.values[key] for key in FIELDS if key in draft.values})
                 for draft in drafts]
     return projects, facts, problems, to_confirm
+
+
+def _hidden_row(where: SourceRef | None = None) -> str:
+    """What to confirm about a project's hidden row, or (`where`) a hidden row continuing it."""
+    if where is not None:
+        return _("{cell} below it, continuing this project, is hidden in the workbook and was imported: if it "
+                 "should not be published, delete that text from the file", cell=str(where))
+    return _("this row is hidden in the workbook, and was imported: if it should not be published, delete this "
+             "project from the file")
 
 
 def _list_cells(cells: list[str], shown: int = 10) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from .messages import N_, _, pgettext
 from .problems import ContentError, Location, Problem
 from .schema import (Checker, Date, Field, Identifier, ListOf, Number, OneOf, Record, Text, Type, as_written,
                      check_document)
+from .i18n import _placeholder_problem
 from .source import SourceDocument, read_yaml_file
 
 LANGUAGES = ("zh-CN", "en")
@@ -43,6 +45,25 @@ class Flag(Type):
         # YAML 1.1 (the checker's reader) also reads yes/no/on/off as true/false; an editor reads them as text.
         return {"type": ["boolean", "string"],
                 "pattern": "^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"}
+
+
+@dataclass(frozen=True)
+class WebAddress(Text):
+    """An address the site is published at: feeds, the sitemap and canonical links are built
+    from it, so it must be a whole http(s) address, not a host name or a script."""
+
+    def check(self, value, path, checker):
+        text = super().check(value, path, checker)
+        if text is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", text.strip()):
+            checker.report(path, _("'{value}' is not a web address: write it whole, starting with https:// "
+                                   "(e.g. https://example.gov.cn/bulletins/)", value=text.strip()))
+            return None
+        return text
+
+    def json_schema(self, title_of, within=""):
+        return {"type": "string", "pattern": r"^\s*https?://[^\s/?#]+(/[^\s?#]*)?\s*$"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +108,8 @@ ROUND_SCHEMA = Record((
     Field("date", Date(), True, N_("publication date, e.g. 2021-08-24")),
     Field("intro", Text(multiline=True, markdown=True), False,
           N_("the opening paragraph of the round's bulletin (按照《…工作方案》要求…), in Markdown")),
+    Field("document_number", Text(), False,
+          N_("文号 of the round's bulletin, e.g. 元办发〔2021〕12号, shown in its 信息公开 block")),
     Field("corrections", ListOf(ROUND_CORRECTION_SCHEMA), False,
           N_("declared corrections of what a published round showed of the site or of a unit (更正)")),
     Field("draft", Flag(), False,
@@ -103,12 +126,28 @@ SITE_SCHEMA = Record((
         Field("phone", Text(), True, N_("supervision phone citizens may call")),
         Field("note", Text(multiline=True), False, N_("what the phone is for, shown beside it")),
     )), True, N_("shown on every bulletin")),
-    Field("base_url", Text(), False, N_("where the site is published, e.g. https://example.gov.cn/bulletins/")),
+    Field("base_url", WebAddress(), False, N_("where the site is published, e.g. https://example.gov.cn/bulletins/")),
     Field("id", Identifier(), False, N_("short name of the site, used to name its archives (default: its folder)")),
     Field("search", Record((
         Field("shard_size", Number(positive=True), False,
               N_("projects per search index shard (default 5000): smaller shards need less memory to build")),
     )), False, N_("settings of the search index")),
+    Field("footer", Record((
+        Field("host", Text(), False, N_("主办单位: the body that runs the site")),
+        Field("organizer", Text(), False, N_("承办单位: the office that operates it")),
+        Field("site_code", Text(), False, N_("网站标识码, e.g. 1504030001")),
+        Field("icp", Text(), False, N_("ICP备案号, e.g. 蒙ICP备05001234号, linked to beian.miit.gov.cn")),
+        Field("police", Text(), False,
+              N_("公安备案号, e.g. 蒙公网安备 15040302000123号, linked to beian.gov.cn by its digits")),
+        Field("contact", Text(), False, N_("contact shown at the foot of every page, e.g. 联系电话：0476-3555907")),
+        Field("report_url", Text(), False, N_("address of the 纠错 (report an error) link, e.g. "
+                                              "https://zfwzzc.www.gov.cn/check_web/errorInfo_querySiteName.action")),
+        Field("badge_url", Text(), False, N_("address the 党政机关网站 badge links to")),
+    )), False, N_("what a government site shows at the foot of every page (主办单位, 备案号, 纠错)")),
+    Field("index_number", Text(), False,
+          N_("pattern of a bulletin's 索引号, e.g. \"{site_code}/{year}-{seq:05d}\"; placeholders: site_code, "
+             "year, month, day, seq (the round's number), round")),
+    Field("subject", Text(), False, N_("主题分类 of the bulletins, e.g. 综合政务/其他")),
     Field("rounds", ListOf(ROUND_SCHEMA, allow_empty=False), True, N_("publication rounds, oldest first")),
     Field("import", Record((
         Field("columns", ImportColumns(), False,
@@ -165,6 +204,7 @@ class RoundConfig:
     record: RoundRecord | None = None  # set from the ledger for a published round that recorded it
     intro: str = ""  # Markdown
     draft: bool = False  # not public yet: left out of the site `build` publishes
+    document_number: str = ""  # 文号, frozen with the round like intro (ledger.site_entry)
 
 
 @dataclass(frozen=True)
@@ -179,6 +219,47 @@ class SiteConfig:
     id: str = ""
     search_shard_size: int = 5_000
     import_columns: tuple[tuple[str, str], ...] = ()  # (header text, field or "" for none)
+    footer: "Footer" = None  # set by parse_site_config; None only for configs built by hand in tests
+    index_number: str = ""  # pattern of a bulletin's 索引号 (see INDEX_NUMBER_FIELDS)
+    subject: str = ""  # 主题分类
+
+
+@dataclass(frozen=True)
+class Footer:
+    """site.yaml `footer:`, what a government site shows at the foot of every page; "" when not set."""
+
+    host: str = ""  # 主办单位
+    organizer: str = ""  # 承办单位
+    site_code: str = ""  # 网站标识码
+    icp: str = ""  # ICP备案号
+    police: str = ""  # 公安备案号
+    contact: str = ""
+    report_url: str = ""  # 纠错
+    badge_url: str = ""  # 党政机关网站标识
+
+    @property
+    def police_code(self) -> str:
+        """The record's digits, which beian.gov.cn looks it up by (蒙公网安备 15040302000123号 -> 15040302000123)."""
+        return "".join(c for c in self.police if c.isdigit() and c.isascii())
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, name) for name in self.__dataclass_fields__)
+
+
+# What a bulletin's 索引号 pattern may name (site.yaml `index_number:`).
+INDEX_NUMBER_FIELDS = ("site_code", "year", "month", "day", "seq", "round")
+
+
+def index_number(config: SiteConfig, round_id: str) -> str:
+    """The 索引号 of a round's bulletin from the site's pattern; "" without a pattern. seq is
+    the round's number among the site's rounds (1 for the oldest), so it never changes once published."""
+    if not config.index_number:
+        return ""
+    position = next((i for i, r in enumerate(config.rounds) if r.id == round_id), 0)
+    date = config.rounds[position].date
+    footer = config.footer or Footer()
+    return config.index_number.format(site_code=footer.site_code, year=date.year, month=date.month, day=date.day,
+                                      seq=position + 1, round=round_id)
 
 
 def load_site_config(site_dir: Path) -> tuple[SiteConfig, SourceDocument]:
@@ -191,6 +272,8 @@ def load_site_config(site_dir: Path) -> tuple[SiteConfig, SourceDocument]:
     data, problems = check_document(document, SITE_SCHEMA, N_("site.yaml"))
     if data is not None:
         problems += _check_rounds(document, data["rounds"])
+        problems += _check_index_number(document, data)
+        problems += _check_footer_links(document, data)
     if problems:
         raise ContentError(problems)
     return parse_site_config(data), document
@@ -242,6 +325,45 @@ def _check_rounds(document: SourceDocument, rounds: list[dict]):
     return checker.problems
 
 
+def _check_index_number(document: SourceDocument, data: dict):
+    """The 索引号 pattern: placeholders as a translation's are (i18n), named among INDEX_NUMBER_FIELDS,
+    a number format only on a number, and site_code only when footer: site_code is set."""
+    pattern = data.get("index_number")
+    if not pattern:
+        return []
+    checker = Checker(document)
+    why = _placeholder_problem(pattern)
+    if not why:
+        for _literal, name, spec, _conversion in string.Formatter().parse(pattern):
+            if name is None:
+                continue
+            if name not in INDEX_NUMBER_FIELDS:
+                why = _("'{{{name}}}' is not a value a 索引号 may use; use {fields}", name=name,
+                        fields=pgettext("list", ", ").join("{" + field + "}" for field in INDEX_NUMBER_FIELDS))
+            elif spec and name in ("site_code", "round"):
+                why = _("'{{{name}:{spec}}}' formats a number, but {name} is text: write {{{name}}}",
+                        name=name, spec=spec)
+            elif name == "site_code" and not (data.get("footer") or {}).get("site_code"):
+                why = _("the pattern uses {placeholder} but footer: site_code is not set; add the 网站标识码 under "
+                        "footer:, or remove {placeholder}", placeholder="{site_code}")
+            if why:
+                break
+    if why:
+        checker.report(("index_number",), why)
+    return checker.problems
+
+
+def _check_footer_links(document: SourceDocument, data: dict):
+    """The footer's links open another site: a web address, never javascript: or a file."""
+    checker = Checker(document)
+    for key in ("report_url", "badge_url"):
+        written = str((data.get("footer") or {}).get(key) or "").strip()
+        if written and not re.match(r"https?://[^\s/]+", written, re.IGNORECASE):
+            checker.report(("footer", key), _("'{value}' is not a web address; write it as it appears in the "
+                                              "browser, starting with https:// or http://", value=written))
+    return checker.problems
+
+
 def parse_site_config(data: dict) -> SiteConfig:
     return SiteConfig(
         title=data["title"],
@@ -252,11 +374,15 @@ def parse_site_config(data: dict) -> SiteConfig:
         base_url=data.get("base_url", ""),
         rounds=tuple(RoundConfig(r["id"], r["title"], r["date"], tuple(
             RoundCorrection(c["date"], c["reason"], c["field"], c["value"], c.get("unit", ""))
-            for c in r.get("corrections") or ()), intro=r.get("intro", ""), draft=r.get("draft", False))
+            for c in r.get("corrections") or ()), intro=r.get("intro", ""), draft=r.get("draft", False),
+            document_number=r.get("document_number", ""))
             for r in data["rounds"]),
         id=data.get("id", ""),
         search_shard_size=max(1, int((data.get("search") or {}).get("shard_size", 5_000))),
         import_columns=tuple(((data.get("import") or {}).get("columns") or {}).items()),
+        footer=Footer(**{key: str(value).strip() for key, value in (data.get("footer") or {}).items()}),
+        index_number=data.get("index_number", ""),
+        subject=data.get("subject", ""),
     )
 
 

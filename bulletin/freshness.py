@@ -97,7 +97,7 @@ def site_page_inputs(settings: str, round_ids: list[str], units: dict[str, UnitS
         shown = []
         for unit_id in order:
             found = units[unit_id].summary.rounds.get(round_id)
-            shown.append([unit_id, None if found is None else [found.submitted, found.count, found.counts]])
+            shown.append([unit_id, None if found is None else [found.submitted, found.count, found.counts, found.overdue]])
         figures[round_id] = json.dumps(shown, ensure_ascii=False)
     inputs = {round_path(round_id): digest(settings, round_path(round_id), figures[round_id])
               for round_id in round_ids}
@@ -111,3 +111,8 @@ def part_inputs(settings: str, name: str, section: str | None, units: dict[str, 
     """What a file joined from the units' parts is made from: each unit's part of it."""
     return digest(settings, name, *([f"{unit_id}:{units[unit_id].parts.get(section, '')}" for unit_id in order]
                                     if section else []))
+
+
+def sitemap_inputs(settings: str, page_paths: list[str]) -> str:
+    """What the sitemap is made from: base_url (in the settings) and the pages there are."""
+    return digest(settings, "sitemap", *sorted(page_paths))

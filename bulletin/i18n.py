@@ -32,6 +32,11 @@ class Translator:
     def status(self, status: str) -> str:
         return self(f"status.{status}")
 
+    def column(self, kind: str) -> str:
+        """A page kind (its template's name, "round") as portals read it in <meta name="ColumnName">;
+        a kind without a name of its own (a district's own page) is called by the generic one."""
+        return self.table.get(f"column.{kind}") or self("column.page")
+
 
 def load_translator(language: str, template_dirs: list[Path], site_dir: Path) -> Translator:
     """Bundled table first, then the site's own, key by key, so a district can

@@ -31,6 +31,7 @@ from .content import (PROJECT_SCHEMA, STATUS_LABELS, STATUS_SYNONYMS, STATUSES, 
                       load_unit_file)
 from .files import write_whole
 from .imported import ImportedDocument, ImportedProject, ImportedValue, ImportProblem, SourceRef
+from .search import to_simplified  # a Traditional name or status word (區委辦公室, 推進中) is the Simplified one
 from .jsonschema_export import SchemaProblem, ensure_schemas, modeline, with_modeline
 from .layout import CONTENT
 from .loader import read_site
@@ -83,6 +84,11 @@ STATUS_VARIANTS = (
     ("取消", "cancelled"), ("已取消", "cancelled"),
 )
 _STATUS_WORDS = {word: status for word, status in (*STATUS_SYNONYMS, *STATUS_LABELS, *STATUS_VARIANTS)}
+# A 是否完成 column answers yes or no, and a pace column may say only 未完成: "not completed"
+# tells no status of its own, so the progress decides (staff confirm). Kept out of
+# _STATUS_WORDS: a progress opening with 是，… states no status.
+_YES_WORDS = ("是", "√", "✓", "✔", "已", "Y", "YES", "TRUE")
+_NOT_COMPLETED_WORDS = ("否", "×", "✗", "✘", "未", "未完成", "尚未完成", "没有完成", "未办结", "未完工", "N", "NO", "FALSE")
 _LABELS = {status: label for label, status in STATUS_LABELS}
 
 # Words in a progress text that tell how a project stands, when the file has no status. The
@@ -106,7 +112,7 @@ def status_name(status: str) -> str:
 
 def status_of_word(written: str) -> str | None:
     """The status a ledger's word means, or None."""
-    word = halfwidth(written).strip().strip("。.，,；;！!").strip()
+    word = to_simplified(halfwidth(written)).strip().strip("。.，,；;！!").strip()
     if word.casefold() in STATUSES:
         return word.casefold()
     return _STATUS_WORDS.get(word)
@@ -143,12 +149,16 @@ _BRACKETS = "()（）[]［］【】〔〕<>《》〈〉「」『』\"'“”‘�
 def unit_key(name: str) -> str:
     """A unit's name compared ignoring spaces, brackets and full-width forms: 区委办公室（机关）
     and 区委办公室(机关) are one unit."""
-    return "".join(c for c in halfwidth(name).casefold() if not c.isspace() and c not in _BRACKETS)
+    return "".join(c for c in to_simplified(halfwidth(name)).casefold() if not c.isspace() and c not in _BRACKETS)
 
 
 def title_key(title: str) -> str:
-    """A title compared as the same title: full-width forms, case and spaces aside."""
-    return "".join(halfwidth(title).casefold().split())
+    """A title compared as the same title: full-width forms, case, spaces and the marks a ledger
+    puts on a title (★ for a project the people's congress chose) aside."""
+    return "".join(c for c in halfwidth(title).casefold() if not c.isspace() and c not in _TITLE_MARKS)
+
+
+_TITLE_MARKS = "★☆※▲△●○◆◇■□"
 
 
 def similarity_key(title: str) -> str:
@@ -346,9 +356,24 @@ def resolve_unit(written: str, units: tuple[Unit, ...]) -> Unit | None:
     return None
 
 
+def _abbreviated(written: str, names: list[str]) -> str | None:
+    """The one name `written` shortens, keeping its characters in order (区人大 for
+    区人大常委会机关, 区住建局 for 区住房和城乡建设局), or None. Only for a hint: staff confirm."""
+    short = unit_key(written)
+    if len(short) < 2:
+        return None
+
+    def shortens(name: str) -> bool:
+        rest = iter(unit_key(name))
+        return all(char in rest for char in short)
+    found = [name for name in names if shortens(name)]
+    return found[0] if len(found) == 1 else None
+
+
 def _unknown_unit(written: str, units: tuple[Unit, ...]) -> str:
     names = [unit.name for unit in units]
-    match = closest(written.strip(), names) or closest(unit_key(written), [unit_key(n) for n in names])
+    match = closest(written.strip(), names) or closest(unit_key(written), [unit_key(n) for n in names]) \
+        or _abbreviated(written, names)
     if match:
         unit = next((u for u in units if unit_key(u.name) == unit_key(match)), None)
         return _("unit '{value}' is not in content/units.yaml (did you mean '{match}'?); write the name as "
@@ -409,6 +434,7 @@ def plan_import(site_dir: Path, document: ImportedDocument, round_id: str, unit:
     for draft in drafts:
         if draft.unit_id:
             by_unit.setdefault(draft.unit_id, []).append(draft)
+    problems += _repeated_titles(by_unit)
 
     earlier_rounds = round_ids[:round_ids.index(round_id)]
     files = []
@@ -443,6 +469,27 @@ def plan_import(site_dir: Path, document: ImportedDocument, round_id: str, unit:
                       tuple((word, status, count) for (word, status), count in openings.items()))
 
 
+def _repeated_titles(by_unit: dict[str, list[_Draft]]) -> list[ImportProblem]:
+    """A title twice in one unit: the same rows imported twice (a sheet per month, a table
+    pasted twice), which would show as two projects. Reported at the second title's cell."""
+    problems = []
+    for unit_drafts in by_unit.values():
+        first_of: dict[str, _Draft] = {}
+        for draft in unit_drafts:
+            if "title" not in draft.values or draft.match == "id":
+                continue  # an id column tells the projects apart
+            key = title_key(draft.values["title"])
+            first = first_of.setdefault(key, draft)
+            if first is not draft:
+                problems.append(ImportProblem(draft.source.values["title"].where, _(
+                    "{field}: '{value}' is also the title of another project of this unit ({where}); if the file "
+                    "holds the same projects twice (a sheet per month), import only the latest sheet (copy it into "
+                    "a file of its own); if they are two projects, tell them apart in their titles (a place, a "
+                    "batch)", field=shown_field("title"), value=draft.values["title"],
+                    where=first.source.values["title"].where)))
+    return problems
+
+
 def _read_values(draft: _Draft, units: tuple[Unit, ...], forced: Unit | None,
                  mappings: dict[tuple[str, str], int], openings: dict[tuple[str, str], int]) -> list[ImportProblem]:
     """The project's unit and values read and checked; the problems, each at its cell."""
@@ -473,6 +520,13 @@ def _read_values(draft: _Draft, units: tuple[Unit, ...], forced: Unit | None,
     values = draft.values
     for key in ("title", "progress"):
         present = _present(project, key)
+        stated = _present(project, "status")
+        if present is None and key == "progress" and stated is not None:
+            # A bulletin that gives only the state (1、…项目（已完成）): what it published is the progress.
+            present = ImportedValue(stated.text.strip(), stated.where)
+            draft.notes.append(Note(stated.where, "progress", _(
+                "the file gives no progress, only the status '{word}': it is imported as the progress; add what "
+                "was done", word=stated.text.strip())))
         if present is None:
             problem(project.where, _("this project has no {field}; fill it in", field=shown_field(key)))
             continue
@@ -489,7 +543,17 @@ def _read_values(draft: _Draft, units: tuple[Unit, ...], forced: Unit | None,
             draft.id, draft.match = value, "id"
 
     status = _present(project, "status")
-    if status is not None:
+    answer = halfwidth(status.text).strip().strip("。.").upper() if status is not None else ""
+    if status is not None and status_of_word(status.text) is None and answer in _YES_WORDS:
+        values["status"] = "completed"
+        mappings[(status.text.strip(), "completed")] = mappings.get((status.text.strip(), "completed"), 0) + 1
+    elif status is not None and status_of_word(status.text) is None and answer in _NOT_COMPLETED_WORDS:
+        guess, _clue = guessed_status(values.get("progress", ""))
+        values["status"] = "in_progress" if guess == "completed" else guess
+        draft.notes.append(Note(status.where, "status", _(
+            "'{value}' says it is not completed; set to {status} from the progress", value=status.text.strip(),
+            status=status_name(values["status"]))))
+    elif status is not None:
         meant = status_of_word(status.text)
         if meant is None:
             near = closest(status.text.strip(), list(_STATUS_WORDS))

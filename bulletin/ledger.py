@@ -57,6 +57,8 @@ def site_entry(round_config: RoundConfig) -> dict:
     entry = {"id": round_config.id, "title": round_config.title, "date": round_config.date.isoformat()}
     if round_config.intro:
         entry["intro"] = round_config.intro
+    if round_config.document_number:  # 文号: likewise only when given
+        entry["document_number"] = round_config.document_number
     return entry
 
 
@@ -231,7 +233,20 @@ def check_published_rounds(ledger: tuple[PublishedRound, ...], config: SiteConfi
         if site_entry(round_config) != published.site_entry:
             was = published.site_entry
             now = site_entry(round_config)
-            if (now["title"], now["date"]) == (was["title"], was["date"]):  # only its opening paragraph
+            if (now["title"], now["date"]) == (was["title"], was["date"]) and \
+                    now.get("intro") == was.get("intro"):  # only its 文号
+                field = "document_number"
+                if field in was:
+                    message = _("round {round} was published with 文号 {number}; the 文号 of a published "
+                                "bulletin cannot change: restore it", round=published.round_id,
+                                number=was[field])
+                else:
+                    message = _("round {round} was published with no 文号; the 文号 of a published bulletin "
+                                "cannot change: remove document_number", round=published.round_id)
+                problems.append(Problem(site_document.where(("rounds", index, field), key=True) if field in now
+                                        else site_document.where(("rounds", index)), f"rounds[{index}].{field}",
+                                        message))
+            elif (now["title"], now["date"]) == (was["title"], was["date"]):  # only its opening paragraph
                 if "intro" in was:
                     message = _("round {round} was published with this intro; the opening paragraph of a "
                                 "published bulletin cannot change: restore it", round=published.round_id)

@@ -16,6 +16,7 @@ from functools import cached_property
 
 from .config import UNIT_FIELDS, ShownSite, ShownUnit, SiteConfig, shown_round
 from .content import STATUSES, Content
+from .govsite import is_overdue
 
 CLOSED_STATUSES = frozenset({"completed", "cancelled"})
 NOT_REPORTED = "not_reported"  # a pseudo-status for counts and badges
@@ -191,6 +192,13 @@ class UnitRound:
         counts[NOT_REPORTED] = len(self.missing)
         return counts
 
+    @property
+    def overdue(self) -> int:
+        """Projects this list shows past their 完成时限 on the round's date and not completed
+        (see govsite.is_overdue), those not reported this round included."""
+        return sum(is_overdue(entry.due, entry.status, self.round.date)
+                   for entry in (*self.entries, *(step.last for step in self.missing)))
+
 
 @dataclass(frozen=True)
 class UnitRoundSummary:
@@ -201,6 +209,7 @@ class UnitRoundSummary:
     count: int
     counts: Counter
     submitted: bool
+    overdue: int = 0  # projects past their 完成时限 (UnitRound.overdue)
 
 
 @dataclass(frozen=True)

@@ -144,11 +144,13 @@ def plan_site_pages(site: Site, merged_indexes: tuple[str, ...] = ()) -> list[Pa
     ]
     for rnd in site.rounds:
         unit_rounds = site.round_units(rnd.id)
+        counts = status_counts(unit_rounds)
         pages.append(Page(round_path(rnd.id), "round.html", {
             "round": rnd,
             "groups": _by_group(site, unit_rounds),
-            "counts": status_counts(unit_rounds),
-            "total": sum(ur.count for ur in unit_rounds),
+            "counts": counts,
+            "total": shown_total(counts),
+            "overdue": sum(ur.overdue for ur in unit_rounds),
         }, trail=(Crumb(rnd.title),), draft=rnd.id in drafts))
     return pages
 
@@ -194,16 +196,23 @@ def _home_context(site: Site) -> dict[str, Any]:
     latest = site.latest_round
     unit_rounds = site.round_units(latest.id)
     counts = status_counts(unit_rounds)
-    total = sum(ur.count for ur in unit_rounds)
+    total = shown_total(counts)
+    round_counts = [(rnd, status_counts(site.round_units(rnd.id))) for rnd in site.rounds]
     return {
         "round": latest,
         "unit_rounds": unit_rounds,
         "counts": counts,
         "total": total,
         "completion_rate": (counts["completed"] / total * 100) if total else 0.0,
-        "round_totals": [(rnd, sum(ur.count for ur in site.round_units(rnd.id)))
-                         for rnd in reversed(site.rounds)],
+        "round_totals": [(rnd, shown_total(each)) for rnd, each in reversed(round_counts)],
+        "round_counts": round_counts,  # oldest first, for the completion-rate chart
     }
+
+
+def shown_total(counts) -> int:
+    """The total a page shows beside its status counts: every project the counts show, the
+    ones not reported this round included, so the figures add up for a citizen."""
+    return sum(counts.values())
 
 
 def _by_group(site: Site, unit_rounds: list[UnitRound] | list[UnitRoundSummary]

@@ -8,7 +8,9 @@ from pathlib import Path
 import jinja2
 import jinja2.sandbox
 
+from .charts import TEMPLATE_GLOBALS as CHART_FUNCTIONS
 from .content import STATUSES
+from .govsite import is_overdue, open_info, site_domain
 from .i18n import Translator
 from .markup import render_markdown
 from .messages import _
@@ -78,6 +80,8 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
     environment.filters["number"] = format_number
     environment.filters["rate"] = format_rate
     environment.filters["change_value"] = format_change_value
+    environment.globals.update(CHART_FUNCTIONS)  # inline SVG pictures (charts.py)
+    environment.globals["is_overdue"] = is_overdue
     return environment
 
 
@@ -89,6 +93,7 @@ class Renderer:
         self.units_by_id = {unit.id: unit for unit in site.units}  # of the whole site
         self.rounds_by_id = {rnd.id: rnd for rnd in site.rounds}
         self.status_labels = {status: translator.status(status) for status in STATUSES}
+        self.site_domain = site_domain(site.config.base_url)
 
     def preload(self) -> None:
         """Compile every template now, so worker processes inherit them compiled."""
@@ -114,7 +119,10 @@ class Renderer:
             return template.render(
                 page.context, site=site, config=site.config, t=self.translator,
                 link=links, page_path=page.path, draft=page.draft, trail=trail, units_by_id=self.units_by_id,
-                rounds_by_id=self.rounds_by_id, status_labels=self.status_labels)
+                rounds_by_id=self.rounds_by_id, status_labels=self.status_labels,
+                page_kind=page.template.removesuffix(".html"), site_domain=self.site_domain,
+                open_info=(open_info(site.config, page.context["round"].id) if page.template == "round.html"
+                           else None))
         except jinja2.TemplateSyntaxError as error:
             raise TemplateProblem(_syntax_message(error)) from None
         except jinja2.TemplateNotFound as error:

@@ -32,7 +32,7 @@ from .i18n import Translator
 from .markup import plain_text
 from .messages import _
 from .opendata import Joined
-from .model import History, Site
+from .model import NOT_REPORTED, History, Site
 from .pagefind_files import PagefindFormatProblem, make_reproducible
 from .pages import project_path
 
@@ -69,7 +69,7 @@ class SearchRecord:
     title: str
     unit: str
     group: str
-    status: str  # latest status, as a label in the site's language
+    status: str  # latest status, as a label in the site's language; not reported when the latest round left it out
     latest_round: str  # title of the latest round that reported it
     rounds: tuple[str, ...]  # titles of every round that reported it
     text: str  # everything a citizen may search for, every round included
@@ -93,7 +93,9 @@ def _record(history: History, unit, translator: Translator) -> SearchRecord:
         title=latest.title,
         unit=unit.name,
         group=unit.group,
-        status=translator.status(latest.status),
+        # A project its unit left out of the latest round is shown and counted as not reported,
+        # as the home page counts it, never as the status it last had.
+        status=translator.status(latest.status if history.latest_step.reported else NOT_REPORTED),
         latest_round=history.latest_reported_round.title,
         rounds=tuple(step.round.title for step in history.steps if step.reported),
         text="\n".join(head + progress),
@@ -214,6 +216,9 @@ def build_pagefind_index(documents: list[tuple[str, str]], language: str, scratc
         make_reproducible(index)
     except PagefindFormatProblem as error:
         raise SearchProblem(_("search index: {detail}", detail=error)) from None
+    except OSError as error:  # a full disk while rewriting the index: the previous site is untouched
+        raise SearchProblem(_("search index: cannot write its working files: {reason}",
+                              reason=error.strerror or error)) from None
     return index
 
 
@@ -223,7 +228,7 @@ def filter_vocabulary(site: Site, translator: Translator) -> dict[str, list[str]
         "rounds": [rnd.title for rnd in site.rounds],
         "units": [unit.name for unit in site.units],
         "groups": list(site.groups),
-        "statuses": [translator.status(status) for status in STATUSES],
+        "statuses": [translator.status(status) for status in (*STATUSES, NOT_REPORTED)],
     }
 
 

@@ -64,6 +64,7 @@ class Sheet:
     rows: tuple[tuple[str, ...], ...]
     merges: tuple[Merge, ...] = ()
     hidden: bool = False
+    hidden_rows: frozenset[int] = frozenset()  # 0-based rows hidden in Excel or WPS (.xlsx only)
 
     @property
     def width(self) -> int:
@@ -153,8 +154,8 @@ def _read_zip(path: Path, shown_name: str) -> Workbook:
                     limit=MAX_UNPACKED_BYTES // (1024 * 1024))),))
             names = {entry.filename for entry in entries}
             if "xl/workbook.xml" in names:
-                formats, extents = _xlsx_formats(archive)
-                return _read_with_calamine(path, shown_name, "xlsx", formats, extents)
+                formats, extents, hidden_rows = _xlsx_formats(archive)
+                return _read_with_calamine(path, shown_name, "xlsx", formats, extents, hidden_rows)
     except (zipfile.BadZipFile, OSError, ElementTree.ParseError, KeyError, ValueError, EOFError):
         return _unreadable(shown_name, "xlsx")
     if "content.xml" in names:
@@ -177,7 +178,8 @@ NumberFormat = Callable[[float], str]
 
 
 def _read_with_calamine(path: Path, shown_name: str, kind: str, formats: dict[str, dict[tuple[int, int], NumberFormat]],
-                        extents: dict[str, tuple[int, int]]) -> Workbook:
+                        extents: dict[str, tuple[int, int]], hidden_rows: dict[str, frozenset[int]] | None = None
+                        ) -> Workbook:
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
     try:
@@ -221,7 +223,7 @@ def _read_with_calamine(path: Path, shown_name: str, kind: str, formats: dict[st
             merges = tuple(sorted(Merge(first[0], first[1], last[0], last[1]) for first, last in ranges
                                   if last[0] < MAX_ROWS and last[1] < MAX_COLUMNS))
             hidden = metadata.visible != SheetVisibleEnum.Visible
-            sheets.append(Sheet(name, rows, merges, hidden))
+            sheets.append(Sheet(name, rows, merges, hidden, (hidden_rows or {}).get(name, frozenset())))
     facts = []
     if kind in ("xls", "ods"):
         facts.append(_("number formats are not read from .{kind} files: a percentage shows as a fraction (0.85) and "
@@ -255,6 +257,8 @@ def _shown_rows(values: list[list[object]],
             elif isinstance(value, (int, float)):
                 number_format = formats.get((row_index, column_index))
                 shown.append(number_format(value) if number_format else general_number(value))
+            elif isinstance(value, (dt.datetime, dt.date)) and formats.get((row_index, column_index)) is month_only:
+                shown.append(value.strftime("%Y-%m"))  # 2024年6月: staff see a month, not its first day
             elif isinstance(value, dt.datetime):
                 shown.append(value.strftime("%Y-%m-%d") if value.time() == dt.time() else
                              value.strftime("%Y-%m-%d %H:%M"))
@@ -346,6 +350,18 @@ def number_format_for(code: str) -> NumberFormat | None:
     return shown
 
 
+def month_only(value: float) -> str:
+    """The format of a date shown as its month (`yyyy"年"m"月"`, `mmm-yy`): a date shows as
+    YYYY-MM (see _shown_rows); a number calamine did not take for a date, as General."""
+    return general_number(value)
+
+
+def _shows_month(code: str) -> bool:
+    """Whether number format `code` shows a date's year and month but not its day nor a time."""
+    section = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", _first_section(code)).lower()
+    return "y" in section and "m" in section and not re.search(r"[dhs]", section)
+
+
 def _first_section(code: str) -> str:
     in_quotes = False
     for index, char in enumerate(code):
@@ -359,7 +375,8 @@ def _first_section(code: str) -> str:
 # Excel's built-in number formats that are not General for a number (ids of ECMA-376 18.8.30).
 _BUILTIN_FORMATS = {1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%", 11: "0.00E+00",
                     37: "#,##0 ;(#,##0)", 38: "#,##0 ;[Red](#,##0)", 39: "#,##0.00;(#,##0.00)",
-                    40: "#,##0.00;[Red](#,##0.00)", 48: "##0.0E+0", 49: "@"}
+                    40: "#,##0.00;[Red](#,##0.00)", 48: "##0.0E+0", 49: "@",
+                    17: "mmm-yy", 57: 'yyyy"年"m"月"'}  # dates shown as a month (57: Chinese Excel's)
 
 _RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -369,17 +386,21 @@ def _local(tag: str) -> str:
 
 
 def _xlsx_formats(archive: zipfile.ZipFile) -> tuple[dict[str, dict[tuple[int, int], NumberFormat]],
-                                                      dict[str, tuple[int, int]]]:
+                                                      dict[str, tuple[int, int]], dict[str, frozenset[int]]]:
     """For each sheet by name: the number format of each cell whose format changes what it
-    shows, and the sheet's real extent (rows, columns) from the cells that hold a value."""
+    shows, the sheet's real extent (rows, columns) from the cells that hold a value, and its
+    hidden rows."""
     style_formats = _style_formats(archive)
     sheet_paths = _sheet_paths(archive)
     formats: dict[str, dict[tuple[int, int], NumberFormat]] = {}
     extents: dict[str, tuple[int, int]] = {}
+    hidden_rows: dict[str, frozenset[int]] = {}
     for name, sheet_path in sheet_paths.items():
         if sheet_path in archive.NameToInfo:
-            formats[name], extents[name] = _scan_sheet(archive, sheet_path, style_formats)
-    return formats, extents
+            hidden: set[int] = set()
+            formats[name], extents[name] = _scan_sheet(archive, sheet_path, style_formats, hidden)
+            hidden_rows[name] = frozenset(hidden)
+    return formats, extents, hidden_rows
 
 
 # A row's or a cell's start tag in a sheet's XML: its attributes, and "/" when it holds nothing.
@@ -388,10 +409,11 @@ _REFERENCE = re.compile(rb'\br="\$?([A-Z]{1,3})\$?(\d{1,7})"')
 _STYLE = re.compile(rb'\bs="(\d+)"')
 _TYPE = re.compile(rb'\bt="(\w+)"')
 _ROW_NUMBER = re.compile(rb'\br="(\d{1,7})"')
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
 
 
-def _scan_sheet(archive: zipfile.ZipFile, sheet_path: str, style_formats: dict[int, NumberFormat]
-                ) -> tuple[dict[tuple[int, int], NumberFormat], tuple[int, int]]:
+def _scan_sheet(archive: zipfile.ZipFile, sheet_path: str, style_formats: dict[int, NumberFormat],
+                hidden_rows: set[int] | None = None) -> tuple[dict[tuple[int, int], NumberFormat], tuple[int, int]]:
     """The cells of a sheet whose number format changes what they show, and the sheet's real
     extent (rows, columns) from the cells holding a value. Read as bytes with patterns rather
     than as a tree: a sheet of 10,000 rows is scanned in a fraction of a second."""
@@ -412,6 +434,8 @@ def _scan_sheet(archive: zipfile.ZipFile, sheet_path: str, style_formats: dict[i
                     number = _ROW_NUMBER.search(attributes)
                     row_index = int(number.group(1)) - 1 if number else row_index + 1
                     column_index = -1
+                    if hidden_rows is not None and _HIDDEN.search(attributes) and len(hidden_rows) < MAX_ROWS:
+                        hidden_rows.add(row_index)
                     continue
                 reference = _REFERENCE.search(attributes)
                 if reference:
@@ -477,7 +501,7 @@ def _style_formats(archive: zipfile.ZipFile) -> dict[int, NumberFormat]:
         if code is None:
             continue
         if code not in by_code:
-            by_code[code] = number_format_for(code)
+            by_code[code] = number_format_for(code) or (month_only if _shows_month(code) else None)
         if by_code[code]:
             result[index] = by_code[code]
     return result

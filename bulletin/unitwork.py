@@ -24,6 +24,7 @@ from typing import Iterable
 from .cache import RoundFigures, UnitState, UnitSummary, write_parts
 from .config import SiteConfig
 from .content import Content, SourceFile
+from .feeds import FEED_SECTION, feed_part, unit_feed, unit_feed_path
 from .i18n import Translator
 from .ledger import PublishedRound
 from .lint import ContentWarning, document_text, unit_warnings
@@ -121,12 +122,11 @@ def build_unit(job: UnitJob) -> UnitOutcome:
     site = build_model(context.config, Content((job.unit,), loaded.files), loaded.corrections)
     unit = site.units[0]
     previous = job.previous_pages
-    for page in plan_unit_pages(site, unit):
-        data = context.renderer.render(page, site).encode("utf-8")
-        before = previous.get(page.path) if previous is not None else None
-        outcome.pages[page.path], written = write_unless_unchanged(context.staging, page.path, data, before)
+    for path, data in _unit_files(context, site, unit):
+        before = previous.get(path) if previous is not None else None
+        outcome.pages[path], written = write_unless_unchanged(context.staging, path, data, before)
         if written:
-            outcome.written.append(page.path)
+            outcome.written.append(path)
 
     try:
         outcome.parts = write_parts(context.parts_dir, job.key, unit_sections(site, unit, context))
@@ -137,6 +137,15 @@ def build_unit(job: UnitJob) -> UnitOutcome:
     return outcome
 
 
+def _unit_files(context: BuildContext, site, unit: Unit) -> Iterable[tuple[str, bytes]]:
+    """The unit's pages, rendered one at a time, and its feed (see feeds)."""
+    pages = plan_unit_pages(site, unit)
+    for page in pages:
+        yield page.path, context.renderer.render(page, site).encode("utf-8")
+    if context.config.base_url and pages:  # a feed needs absolute addresses; a unit never published has none
+        yield unit_feed_path(unit.id), unit_feed(site, unit, context.translator)
+
+
 def unit_sections(site, unit: Unit, context: BuildContext) -> dict[str, str]:
     """The unit's share of the site-wide files, by section name (see builder)."""
     data = unit_open_data(site, unit, context.translator)
@@ -144,6 +153,8 @@ def unit_sections(site, unit: Unit, context: BuildContext) -> dict[str, str]:
     sections = {f"json:{round_id}": text for round_id, text in data.round_json.items()}
     sections.update({f"csv:{round_id}": text for round_id, text in data.round_csv.items()})
     sections["histories"] = data.histories
+    if context.config.base_url:
+        sections[FEED_SECTION] = feed_part(site, unit, context.translator)
     sections["offline"] = ",".join(offline_rows(records, context.vocabulary))
     if context.with_search:  # the index's documents are the costliest part: only when they are used
         sections["documents"] = json.dumps([[record.url, index_body(record)] for record in records],
@@ -158,7 +169,8 @@ def unit_summary(site, unit: Unit) -> UnitSummary:
     for rnd in site.rounds:
         unit_round = site.unit_rounds.get((rnd.id, unit.id))
         if unit_round is not None:
-            rounds[rnd.id] = RoundFigures(unit_round.submitted, unit_round.count, tuple(unit_round.counts.items()))
+            rounds[rnd.id] = RoundFigures(unit_round.submitted, unit_round.count, tuple(unit_round.counts.items()),
+                                          unit_round.overdue)
     return UnitSummary(
         rounds=rounds,
         projects=len(site.histories),

@@ -263,6 +263,24 @@ def test_the_reference_bulletin_imports_as_the_sample_second_round(tmp_path):
     assert "yinhe-wuye-jiandu「银河社区物业服务监督项目」" in result.stdout and "本轮未报告" in result.stdout
 
 
+def test_a_bulletin_in_traditional_characters_giving_only_statuses_imports_to_confirm(tmp_path):
+    """區委辦公室 is the unit 区委办公室; an item that states only its status (（已完成）) has that
+    as its progress, marked for staff to confirm, instead of being refused."""
+    site = reference_site(tmp_path)
+    bulletin = tmp_path / "公示.txt"
+    bulletin.write_text("區委辦公室（2項）\n1、下荒村滑子菇销路项目（已完成）\n2、下荒村路灯损坏修复项目（推進中）\n",
+                        encoding="utf-8")
+    result = run_cli("import", str(bulletin), "--round", "2021-2", "--site", str(site), lang="zh-CN")
+    assert result.returncode == 0, result.stderr
+    assert "区委办公室（qwbgs）：2 项" in result.stdout
+    assert "公示.txt:2: 文件中没有进展，只写了状态「已完成」" in result.stdout
+    imported = projects_of(site / "content/2021-2/qwbgs.yaml")
+    assert [(p["status"], p["progress"].strip()) for p in imported] == [("completed", "已完成"),
+                                                                        ("in_progress", "推進中")]
+    assert "# 请核对" in (site / "content/2021-2/qwbgs.yaml").read_text(encoding="utf-8")
+    check_passes(site)
+
+
 def test_site_yaml_names_the_columns_a_districts_ledgers_word_differently(tmp_path):
     site = draft_site(tmp_path / "site")
     settings = site / "site.yaml"

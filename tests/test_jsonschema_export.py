@@ -39,7 +39,7 @@ STRUCTURAL = {
     "missing-funding-unit", "missing-id", "missing-phone", "missing-progress", "missing-progress-empty",
     "missing-status", "missing-title", "missing-unit-group",
     "project-status-unknown", "several-files-at-once",
-    "site-language-unknown", "site-round-date-chinese", "site-round-date-slashes-unpadded",
+    "site-base-url-not-an-address", "site-language-unknown", "site-round-date-chinese", "site-round-date-slashes-unpadded",
     "site-unknown-field-typo",
     "status-chinese", "status-complete",
     "type-funding-amount-text", "type-funding-amount-thousands-separator", "type-order-text",

@@ -36,7 +36,7 @@ SHARD_SIZE = 5
 PAGE_SIZE = 20  # results shown before "more"
 TIMEOUT_MS = 30_000
 FILTERS = ("round", "unit", "group", "status")
-STATUS_LABELS = ("未启动", "推进中", "已完成", "暂缓", "已取消")
+STATUS_LABELS = ("未启动", "推进中", "已完成", "暂缓", "已取消", "本轮未报告")  # the last: left out of the latest round
 
 
 # --- the two builds ---------------------------------------------------------------------------------------

@@ -340,3 +340,124 @@ def test_reading_is_linear_on_hostile_lines(tmp_path):
     assert len(document.projects) == 20000 and document.problems == ()
     assert values(document)[-1] == {"unit": "单位99", "number": "200", "title": "项目200", "progress": "进展200。"}
     assert len(hostile_document.projects) == 1
+
+
+# ---- Labels, headings without a count, web page furniture (other districts' shapes) ---------
+
+
+def test_lead_due_and_status_labels_become_their_own_values():
+    """责任领导/责任人, 完成时限/完成时间 and 完成状态 (or a second progress label saying only a
+    status word) are values of their own, at their lines, not glued into the title or progress."""
+    document = read_text_bulletin(FIXTURES / "labelled-fields.txt", "fields.txt")
+    assert document.problems == ()
+    assert values(document) == [
+        {"unit": "区委办公室", "number": "1", "title": "下荒村路灯修复项目", "lead": "张三", "due": "2021年12月",
+         "progress": "已全部更换完毕。", "status": "已完成"},
+        {"unit": "区委办公室", "number": "2", "title": "锦绣社区车位规划项目", "lead": "李四", "due": "2021年10月底前",
+         "status": "推进中", "progress": "已完成66个车位划定工作，剩余车位正在招投标"},
+        {"unit": "区政协机关", "number": "1", "title": "巩固西六家村脱贫攻坚成果", "lead": "王五", "due": "2021年12月",
+         "progress": "持续监测，防止出现返贫现象。"},
+    ]
+    first = document.projects[0].values
+    assert [str(first[key].where) for key in ("title", "lead", "due", "progress", "status")] == [
+        "fields.txt:4", "fields.txt:5", "fields.txt:6", "fields.txt:7", "fields.txt:8"]
+
+
+def test_a_label_word_inside_a_sentence_stays_text(tmp_path):
+    document = read_text(tmp_path, "区委办公室(1项)\n1.领办项目:甲项目。工作进展:设备运行状态:良好,时限:已明确。\n")
+    assert values(document)[0]["progress"] == "设备运行状态:良好,时限:已明确。"
+    assert "status" not in values(document)[0] and "due" not in values(document)[0]
+
+
+def test_headings_without_a_count_and_a_closing_status_in_brackets():
+    """（一）区委办公室 with its count on the next line, 区委办公室： alone, 项目1： numbering, and
+    （已完成）/【推进中】/[已完成] closing an item; a bracket that is no status stays in the title."""
+    document = read_text_bulletin(FIXTURES / "headings-without-count.txt", "bare.txt")
+    assert document.problems == ()
+    assert values(document) == [
+        {"unit": "区委办公室", "number": "1", "title": "下荒村路灯修复项目", "status": "已完成"},
+        {"unit": "区委办公室", "number": "2", "title": "送法律、党课进社区（惠宁东社区）", "progress": "已开展宣讲2次。",
+         "status": "推进中"},
+        {"unit": "区委办公室", "number": "3", "title": "锦绣社区车位规划项目", "progress": "已完成划线。", "status": "已完成"},
+        {"unit": "区政协机关", "number": "1", "title": "赴西六家村开展“送书下乡”活动", "progress": "于7月份向西六家村进行了赠送。"},
+        {"unit": "区政协机关", "number": "2", "title": "改善四道井子村委会办公条件", "progress": "已购买打印机、电脑等办公设备。"},
+    ]
+    assert [str(project.values["unit"].where) for project in document.projects] == ["bare.txt:1"] * 3 + ["bare.txt:6"] * 2
+
+
+def test_a_count_line_under_a_heading_without_count_is_checked(tmp_path):
+    document = read_text(tmp_path, "（一）区委办公室\n领办项目八项，已完成1项\n1、甲项目。工作进展：甲进展。\n")
+    assert problems(document) == ['公示.txt:1: the heading of "区委办公室" counts 8 items, but lines 3-3 hold 1 item']
+
+
+def test_web_page_furniture_and_unit_groups_are_left_out_and_listed():
+    """Navigation, 来源/编辑 footer, 扫一扫, 打印本页 lines end the item above and are listed in
+    the facts; 镇乡街/区直部门 above unit headings are groups, not units nor progress."""
+    document = read_text_bulletin(FIXTURES / "web-page-furniture.txt", "page.txt")
+    assert document.problems == ()
+    assert values(document) == [
+        {"unit": "元宝山镇", "number": "1", "title": "四道井子村道路硬化", "progress": "已完成。"},
+        {"unit": "元宝山镇", "number": "2", "title": "西六家村路灯安装", "progress": "已安装路灯30盏。"},
+        {"unit": "区委办公室", "number": "1", "title": "下荒村路灯修复项目", "progress": "目前全部更换完毕。"},
+    ]
+    assert document.intro.text == ("编者按：今年以来，全区各单位深入开展“我为群众办实事”实践活动。\n\n"
+                                   "现将第二轮项目清单及进展情况予以公布。")
+    assert document.facts == (
+        "Read as UTF-8 text.",
+        'Line 9 "镇乡街" names a group of units, not a unit: it was left out.',
+        'Line 13 "区直部门" names a group of units, not a unit: it was left out.',
+        "Lines 1-3, 16-19 are a web page's furniture or footer (来源, 编辑, 打印本页 …): they were left out.",
+        "The text before the first unit (lines 5-7) was read as the introduction.",
+    )
+
+
+def test_a_wrapped_short_line_ending_an_item_is_not_taken_for_a_heading(tmp_path):
+    """A page may wrap 协调相关 / 部门 onto its own line just before the next unit: mid-sentence,
+    it stays the item's text."""
+    document = read_text(tmp_path, "区委办公室(1项)\n1.甲项目。工作进展:已联系区住建局和\n区交通局\n区政协机关(1项)\n"
+                                   "1.乙项目。工作进展:乙进展。\n")
+    assert document.problems == ()
+    assert values(document)[0]["progress"] == "已联系区住建局和区交通局"
+
+
+@pytest.mark.parametrize("heading", ["区委办公室（领办项目2项）", "区委办公室（2项，已完成1项）", "（一）区委办公室（共2项）",
+                                     "区委办公室 2项", "区委办公室：共2项", "区委办公室：二项"])
+def test_more_unit_heading_forms(tmp_path, heading):
+    document = read_text(tmp_path, f"{heading}\n1、甲项目。工作进展：甲进展。\n2、乙项目。工作进展：乙进展。\n")
+    assert document.problems == ()
+    assert [(p["unit"], p["title"]) for p in values(document)] == [("区委办公室", "甲项目"), ("区委办公室", "乙项目")]
+
+
+def test_a_count_without_brackets_needs_a_unit_name(tmp_path):
+    """已完成 2项 under an item is the item's text, not a unit named 已完成."""
+    document = read_text(tmp_path, "区委办公室（1项）\n1、甲项目。工作进展：本月\n已完成 2项\n")
+    assert document.problems == ()
+    assert values(document)[0]["progress"] == "本月已完成 2项"
+
+
+def test_the_signing_body_and_date_under_the_last_item_are_left_out(tmp_path):
+    document = read_text(tmp_path, "区委办公室（1项）\n1.领办项目：甲项目。工作进展：甲进展。\n\n中共元宝山区委办公室\n２０２１年8月24日\n")
+    assert document.problems == ()
+    assert values(document)[0]["progress"] == "甲进展。"
+    assert document.facts[-1] == ("Lines 4-5 are a web page's furniture or footer (来源, 编辑, 打印本页 …): "
+                                  "they were left out.")
+
+
+def test_fields_in_brackets_after_the_title(tmp_path):
+    document = read_text(tmp_path, "区委办公室（1项）\n1.下荒村路灯修复项目（责任领导：张三；完成时限：2021年12月底）\n"
+                                   "工作进展：已全部更换完毕。\n")
+    assert values(document) == [{"unit": "区委办公室", "number": "1", "title": "下荒村路灯修复项目", "lead": "张三",
+                                 "due": "2021年12月底", "progress": "已全部更换完毕。"}]
+
+
+def test_new_facts_in_chinese(tmp_path, chinese):
+    document = read_text(tmp_path, "打印本页 关闭窗口\n区直部门\n区委办公室（1项）\n1.甲项目。工作进展：甲进展。\n来源：区政府办\n")
+    assert document.facts[1:] == ("第2行「区直部门」是一组单位的名称，不是单位，未导入。",
+                                  "第1、5行是网页的栏目、工具或页脚（来源、编辑、打印本页……），未导入。")
+
+
+def test_a_bracket_closing_the_title_or_progress_is_a_status_only_when_it_holds_a_status_word(tmp_path):
+    document = read_text(tmp_path, "区委办公室（3项）\n1、甲项目（已完成）。工作进展：已全部更换完毕。\n"
+                                   "2、乙项目（一期）。工作进展：正在施工（预计10月完工）\n3、丙项目。工作进展：进度（80%）\n")
+    assert [(p["title"], p["progress"], p.get("status")) for p in values(document)] == [
+        ("甲项目", "已全部更换完毕。", "已完成"), ("乙项目（一期）", "正在施工（预计10月完工）", None), ("丙项目", "进度（80%）", None)]
