@@ -62,6 +62,25 @@ def wait_for_line(lines: "queue.Queue[str]", pattern: str, seen: list[str], time
     raise AssertionError(f"no line matching {pattern!r}; output so far:\n" + "\n".join(seen))
 
 
+@contextlib.contextmanager
+def serving(site: Path, out: Path | None = None) -> Iterator[tuple[str, "queue.Queue[str]", list[str]]]:
+    """`build.py serve` on a free port, in English: (its address, ending in /; its output read line
+    by line; the lines seen so far). Without `out` it previews into its own default folder.
+    Stopped on leaving."""
+    command = [sys.executable, str(ROOT / "build.py"), "--lang", "en", "serve", "--site", str(site), "--port", "0"]
+    process = subprocess.Popen(command + (["--out", str(out)] if out else []), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
+    seen: list[str] = []
+    try:
+        address = wait_for_line(lines, r"http://127\.0\.0\.1:\d+/", seen)
+        yield re.search(r"http://127\.0\.0\.1:\d+/", address).group(0), lines, seen
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def write_site(folder: Path, files: dict[str, str | bytes]) -> Path:
     """Write a small site from {relative path: text}; text is dedented."""
     for relative, data in files.items():

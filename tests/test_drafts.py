@@ -6,13 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-import os
-import queue
 import re
-import subprocess
-import sys
 import textwrap
-import threading
 import urllib.request
 from pathlib import Path
 
@@ -20,7 +15,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import MINIMAL_SITE, ROOT, run_cli, write_site
+from conftest import MINIMAL_SITE, run_cli, serving, write_site
 
 DRAFT_TITLE = "草稿轮甲乙丙"  # nowhere else in the site: where it shows, the draft shows
 DRAFT_PROJECT = "只在草稿里的项目"
@@ -233,33 +228,13 @@ def test_drafts_and_public_builds_of_one_folder_share_nothing_wrongly(tmp_path):
 
 # --------------------------------------------------------------------------- serve
 
-def _reader(stream, lines: queue.Queue) -> None:
-    for line in stream:
-        lines.put(line.rstrip("\n"))
-
-
 def test_serve_previews_drafts_in_its_own_folder(tmp_path):
     site = draft_site(tmp_path / "site")
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build.py"), "--lang", "en", "serve", "--site", str(site), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
-    seen: list[str] = []
-    try:
-        address = None
-        while address is None:
-            line = lines.get(timeout=60)
-            seen.append(line)
-            found = re.search(r"http://127\.0\.0\.1:\d+/", line)
-            address = found.group(0) if found else None
+    with serving(site) as (address, lines, seen):
         with urllib.request.urlopen(address + "rounds/r3/u1.html", timeout=10) as response:
             page = BeautifulSoup(response.read().decode("utf-8"), "html.parser")
         assert DRAFT_PROJECT in page.get_text()
         assert page.select_one(".draft-notice") is not None
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
     assert str(site / "preview") in "\n".join(seen)
     assert (site / "preview/rounds/r3/u1.html").is_file()
     assert not (site / "public").exists()

@@ -10,15 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import filecmp
 import re
-import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-from conftest import MINIMAL_SITE, ROOT, read_lines, require_tool, run_cli, wait_for_line, write_site
+from conftest import MINIMAL_SITE, ROOT, require_tool, run_cli, serving, wait_for_line, write_site
 
 from bulletin.content import UnitFile
 from bulletin.lint import unit_warnings
@@ -300,18 +298,9 @@ def test_warnings_in_chinese(tmp_path):
 
 
 def test_serve_shows_warnings_in_its_console_and_on_every_page(tmp_path):
-    import queue
     from test_serve import _get
     site = site_with(tmp_path / "site", r2_u1=MISPLACED_LEAD)
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build.py"), "--lang", "en", "serve", "--site", str(site), "--port", "0",
-         "--out", str(tmp_path / "out")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
-    seen: list[str] = []
-    try:
-        base = re.search(r"http://127\.0\.0\.1:\d+/", wait_for_line(lines, r"http://127\.0\.0\.1:\d+/", seen)).group(0)
+    with serving(site, tmp_path / "out") as (base, lines, seen):
         page = _get(base + "rounds/r2/u1.html")
         assert '<div class="build-warning" role="status"' in page
         assert "content/r2/u1.yaml:7:7: warning: item 1 &quot;路灯修复&quot; progress: &#x27;lead:&#x27;" in page
@@ -321,9 +310,6 @@ def test_serve_shows_warnings_in_its_console_and_on_every_page(tmp_path):
         write_site(site, {"content/r2/u1.yaml": MISPLACED_LEAD.replace("lead: 王利君", "负责人：王利君")})
         wait_for_line(lines, r"Built \d+ pages", seen)
         assert "build-warning" not in _get(base + "rounds/r2/u1.html")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 # --- bounded ----------------------------------------------------------------------------------------------

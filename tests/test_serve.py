@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import queue
-import re
-import subprocess
-import sys
-import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Iterator
 
-from conftest import ROOT, read_lines, wait_for_line, write_site
+from conftest import serving, wait_for_line, write_site
 
 
 def _get(url: str) -> str:
@@ -22,27 +14,8 @@ def _get(url: str) -> str:
         return response.read().decode("utf-8")
 
 
-@contextlib.contextmanager
-def _serving(site, out) -> Iterator[tuple[str, queue.Queue, list[str]]]:
-    """`serve` on a free port: (its address, its output read line by line, the lines seen so far);
-    stopped on leaving."""
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build.py"), "--lang", "en", "serve", "--site", str(site), "--port", "0",
-         "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
-    seen: list[str] = []
-    try:
-        serving = wait_for_line(lines, r"http://127\.0\.0\.1:\d+/", seen)
-        yield re.search(r"http://127\.0\.0\.1:\d+/", serving).group(0), lines, seen
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def test_serve_rebuilds_and_survives_broken_content(minimal_site, tmp_path):
-    with _serving(minimal_site, tmp_path / "out") as (base, lines, seen):
+    with serving(minimal_site, tmp_path / "out") as (base, lines, seen):
         assert "路灯修复" in _get(base + "rounds/r2/u1.html")
 
         time.sleep(1.1)  # a later modification time than the first snapshot on coarse clocks
@@ -63,7 +36,7 @@ def test_serve_rebuilds_and_survives_broken_content(minimal_site, tmp_path):
 
 def test_serve_answers_odd_addresses_without_a_traceback(minimal_site, tmp_path):
     """A NUL byte, an overlong name or a climb out of the folder in a URL: an HTTP error, the server lives on."""
-    with _serving(minimal_site, tmp_path / "out") as (base, lines, seen):
+    with serving(minimal_site, tmp_path / "out") as (base, lines, seen):
         for odd in ("%00", "index.html%00.txt", "rounds/%00/x.html", "a" * 5000 + ".html", "..%2f..%2fetc%2fpasswd"):
             try:
                 urllib.request.urlopen(base + odd, timeout=5)

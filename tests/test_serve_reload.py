@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import os
-import queue
 import re
-import subprocess
-import sys
 import threading
 import urllib.request
 from pathlib import Path
@@ -21,7 +17,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import MINIMAL_SITE, ROOT, read_lines, run_cli, wait_for_line, write_site
+from conftest import MINIMAL_SITE, ROOT, run_cli, serving, write_site
 
 from bulletin.serve import RELOAD_PATH, VERSION_PATH, PreviewState, _preview_translator, make_handler
 
@@ -121,23 +117,6 @@ def test_the_pages_allow_the_script_and_its_requests():
 # --- in a real browser ----------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _serving(site: Path, out: Path) -> Iterator[tuple[str, queue.Queue, list[str]]]:
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build.py"), "--lang", "en", "serve", "--site", str(site), "--port", "0",
-         "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
-    seen: list[str] = []
-    try:
-        serving = wait_for_line(lines, r"http://127\.0\.0\.1:\d+/", seen)
-        yield re.search(r"http://127\.0\.0\.1:\d+", serving).group(0), lines, seen
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def test_an_open_page_shows_a_saved_title_by_itself(browser, tmp_path):
     site = write_site(tmp_path / "site", MINIMAL_SITE)
     out = tmp_path / "preview"
@@ -149,8 +128,8 @@ def test_an_open_page_shows_a_saved_title_by_itself(browser, tmp_path):
             and errors.append(f"console: {message.text}"))
     navigations: list[str] = []
     try:
-        with _serving(site, out) as (base, lines, seen):
-            page.goto(base + "/projects/u1/p1.html")
+        with serving(site, out) as (base, lines, seen):
+            page.goto(base + "projects/u1/p1.html")
             expect(page.locator("h1")).to_have_text("路灯修复")
             page.on("framenavigated", lambda frame: frame == page.main_frame and navigations.append(frame.url))
 
@@ -160,7 +139,7 @@ def test_an_open_page_shows_a_saved_title_by_itself(browser, tmp_path):
 
             expect(page.locator("h1")).to_have_text("路灯修复（第二批）", timeout=10_000)
             expect(page).to_have_title(re.compile("^路灯修复（第二批）"))
-            assert navigations == [base + "/projects/u1/p1.html"], "the page reloaded itself, once, in place"
+            assert navigations == [base + "projects/u1/p1.html"], "the page reloaded itself, once, in place"
         # the server is gone: the page stays as it is, and keeps asking without an error
         page.wait_for_timeout(3_000)
         expect(page.locator("h1")).to_have_text("路灯修复（第二批）")
