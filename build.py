@@ -171,6 +171,11 @@ def check(site_dir: Path, strict: bool) -> None:
                                             count))
     click.echo(_("OK: {rounds} rounds, {units} units, {entries} project entries.", rounds=report.rounds,
                  units=report.units, entries=report.entries))
+    if not report.base_url:
+        # A note, not a warning: a site not yet online is not a mistake, and --strict passes.
+        click.echo(_("Note: printed unit lists carry no web address and no QR code, because {site_file} has no "
+                     "base_url. To add them, set base_url to the address the site is published at, e.g. "
+                     "base_url: https://www.example.gov.cn/banshishi/", site_file=SITE_FILE))
 
 
 @cli.command(**OPTIONS, help=_("Build a preview with the draft rounds, serve it on 127.0.0.1, and rebuild when anything "

@@ -13,21 +13,23 @@ from typing import Iterator
 from .cache import DamagedCache, PartsReader
 from .config import SiteConfig
 from .model import Site
-from .opendata import Joined, Joining, all_projects_layout, round_csv_layout, round_json_layout
+from .i18n import Translator
+from .opendata import Joined, Joining, all_projects_layout, column_labels, round_csv_layout, round_json_layout
 from .output import OutputFolder
 from .pages import ALL_PROJECTS_DATA, round_data_path
 from .search import SEARCH_FOLDER, offline_data_layout, t2s_script
 
 
-def assembled_files(config: SiteConfig, site: Site, vocabulary: dict[str, list[str]]
+def assembled_files(config: SiteConfig, site: Site, vocabulary: dict[str, list[str]], translator: Translator
                     ) -> dict[str, tuple[str | None, Joined]]:
     """Each site-wide file made of the units' parts: the section it takes from every unit
     (None: none), and how the file joins them."""
     files: dict[str, tuple[str | None, Joined]] = {
         ALL_PROJECTS_DATA: ("histories", all_projects_layout(config, site.rounds))}
+    labels = column_labels(translator)
     for rnd in site.rounds:
-        files[round_data_path(rnd.id, "json")] = (f"json:{rnd.id}", round_json_layout(config, rnd))
-        files[round_data_path(rnd.id, "csv")] = (f"csv:{rnd.id}", round_csv_layout())
+        files[round_data_path(rnd.id, "json")] = (f"json:{rnd.id}", round_json_layout(config, rnd, labels))
+        files[round_data_path(rnd.id, "csv")] = (f"csv:{rnd.id}", round_csv_layout(labels))
     files[f"{SEARCH_FOLDER}/offline-data.js"] = ("offline", offline_data_layout(vocabulary))
     files[f"{SEARCH_FOLDER}/t2s.js"] = (None, Joined(t2s_script()))
     return files

@@ -34,11 +34,12 @@ from .layout import STATIC, TEMPLATES, overridable
 from .lint import ContentWarning, all_warnings, site_file_warnings
 from .loader import SiteSources, read_site
 from .messages import pgettext
-from .model import Site, UnitRoundSummary, build_model
+from .model import CorrectionItem, Site, UnitRoundSummary, build_model
 from .output import OutputFolder, OutputProblem, merged_files
 from .pages import ASSET_FOLDER, plan_site_pages
 from .problems import ContentError
 from .progress import Progress
+from .qrcode import QrCodes
 from .render import Renderer, TemplateProblem
 from .search import SearchProblem, filter_vocabulary, pagefind_language, shard_count
 from .unitwork import BuildContext, UnitJob, UnitOutcome, run_units
@@ -115,7 +116,8 @@ class _Build:
         self.registry = build_model(self.config, Content(sources.tree.units, ()))
         template_dirs = overridable(sources.site_dir, TEMPLATES)
         self.translator: Translator = load_translator(self.config.language, template_dirs, sources.site_dir)
-        self.renderer = Renderer(self.registry, self.translator, template_dirs)
+        qr_codes = QrCodes(output.qr_codes(self.config.base_url)) if self.config.base_url else None
+        self.renderer = Renderer(self.registry, self.translator, template_dirs, qr_codes)
         self.renderer.preload()
         self.settings = settings_key(sources.site_dir, template_dirs, until_round, drafts)
         self.freshness = Freshness(output.start_from(self.settings))
@@ -222,7 +224,7 @@ class _Build:
         """The open data and offline search files, joined from the units' parts."""
         self.progress.stage(pgettext("progress", "open data"))
         dirty = []
-        for path, (section, layout) in assembled_files(self.config, self.site, self.vocabulary).items():
+        for path, (section, layout) in assembled_files(self.config, self.site, self.vocabulary, self.translator).items():
             made_from = part_inputs(self.settings, path, section, self.units_state, self.order)
             if self.freshness.current(path, made_from, [path]):
                 self.output.keep(path)
@@ -261,7 +263,8 @@ def _site_from_summaries(registry: Site, units: dict[str, UnitState]) -> Site:
         for round_id, figures in units[unit.id].summary.rounds.items():
             unit_rounds[(round_id, unit.id)] = UnitRoundSummary(unit, rounds[round_id], figures.count,
                                                                 Counter(dict(figures.counts)), figures.submitted,
-                                                                figures.overdue)
+                                                                figures.overdue,
+                                                                tuple(map(CorrectionItem.from_plain, figures.corrections)))
     return replace(registry, unit_rounds=unit_rounds)
 
 
@@ -280,6 +283,7 @@ class CheckReport:
     units: int
     entries: int  # project entries in the units' files
     warnings: tuple[ContentWarning, ...] = ()
+    base_url: str = ""  # site.yaml's: without it printed pages carry no address and no QR code
 
 
 def check_site(site_dir: Path, progress: Progress | None = None, jobs: int | None = None,
@@ -300,4 +304,5 @@ def check_site(site_dir: Path, progress: Progress | None = None, jobs: int | Non
     if problems:
         raise ContentError(problems)
     return CheckReport(len(sources.config.rounds), len(sources.tree.units),
-                       sum(outcome.entries for outcome in outcomes), _warnings(sources, outcomes, publishing))
+                       sum(outcome.entries for outcome in outcomes), _warnings(sources, outcomes, publishing),
+                       sources.config.base_url)

@@ -32,13 +32,14 @@ from .files import digest, write_whole
 from .layout import beside
 from .lint import ContentWarning, warning_from_plain
 
-FORMAT = "bulletin-build-cache/5"  # 4: a unit's warnings; 5: its overdue projects per round
+FORMAT = "bulletin-build-cache/6"  # 4: a unit's warnings; 5: its overdue projects per round; 6: its corrections
 STATE_FILE = "state.bin"
 LOCK_FILE = "lock"  # held by the build writing the output (see output.lock_output); never removed
 PARTS_FOLDER = "parts"
+QR_FOLDER = "qr"
 _PARTS_MAGIC = b"bulletin-parts/1\n"
 
-GENERATOR_PACKAGES = ("Jinja2", "MarkupSafe", "Markdown", "PyYAML", "nh3", "pagefind-bin-extended")
+GENERATOR_PACKAGES = ("Jinja2", "MarkupSafe", "Markdown", "PyYAML", "nh3", "segno", "pagefind-bin-extended")
 
 
 def cache_folder(out_dir: Path) -> Path:
@@ -81,6 +82,7 @@ class RoundFigures:
     count: int
     counts: tuple[tuple[str, int], ...]  # (status, projects), in the order first seen
     overdue: int = 0  # projects past their 完成时限 on the round's date
+    corrections: tuple[tuple, ...] = ()  # its list's corrections that round, model.CorrectionItem.plain()
 
 
 @dataclass(frozen=True)
@@ -166,15 +168,17 @@ def write_state(out_dir: Path, state: BuildState) -> None:
 
 def _plain_unit(unit: UnitState) -> tuple:
     summary = unit.summary
-    rounds = {round_id: (f.submitted, f.count, f.counts, f.overdue) for round_id, f in summary.rounds.items()}
+    rounds = {round_id: (f.submitted, f.count, f.counts, f.overdue, f.corrections)
+              for round_id, f in summary.rounds.items()}
     return (unit.key, unit.pages, unit.parts, (rounds, summary.projects, summary.entries, summary.cjk),
             tuple(warning.plain() for warning in unit.warnings))
 
 
 def _unit_state(key: str, pages: tuple, parts: dict, summary: tuple, warnings: tuple) -> UnitState:
     rounds, projects, entries, cjk = summary
-    figures = {round_id: RoundFigures(submitted, count, tuple(map(tuple, counts)), overdue)
-               for round_id, (submitted, count, counts, overdue) in rounds.items()}
+    figures = {round_id: RoundFigures(submitted, count, tuple(map(tuple, counts)), overdue,
+                                      tuple(map(tuple, corrections)))
+               for round_id, (submitted, count, counts, overdue, corrections) in rounds.items()}
     return UnitState(key, tuple(pages), parts, UnitSummary(figures, projects, entries, cjk),
                      tuple(map(warning_from_plain, warnings)))
 
@@ -195,16 +199,21 @@ def clear_cache(out_dir: Path) -> None:
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         folder.unlink()
     elif folder.is_dir():
-        for path in folder.iterdir():
-            if path.name == LOCK_FILE:
-                continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                try:
-                    path.unlink()
-                except OSError:
-                    pass
+        _empty(folder, keep=LOCK_FILE)
+
+
+def _empty(folder: Path, keep: str) -> None:
+    """Remove what a folder holds but the entry named `keep`; what cannot be removed stays."""
+    for path in folder.iterdir():
+        if path.name == keep:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                path.unlink()
+            except OSError:
+                pass
 
 
 def recorded_files(out_dir: Path) -> set[str] | None:
@@ -263,6 +272,16 @@ def file_record(sha256: str, status: os.stat_result) -> list:
 
 def parts_folder(out_dir: Path) -> Path:
     return cache_folder(out_dir) / PARTS_FOLDER
+
+
+def qr_folder(out_dir: Path, base_url: str) -> Path:
+    """Where the printed pages' QR codes are kept (qrcode.QrCodes): a folder per base_url, the
+    codes of any other base_url dropped, so the folder holds only codes pages can still use."""
+    codes = cache_folder(out_dir) / QR_FOLDER
+    current = hashlib.sha256(base_url.encode("utf-8")).hexdigest()[:32]
+    if codes.is_dir() and not codes.is_symlink():
+        _empty(codes, keep=current)
+    return codes / current
 
 
 def write_parts(folder: Path, key: str, sections: dict[str, str]) -> dict[str, str]:

@@ -20,7 +20,7 @@ from .cache import BuildState, UnitState, folder_fingerprint, generator_fingerpr
 from .files import digest, file_sha256
 from .content import SourceFile
 from .layout import SETTINGS_FILES
-from .pages import round_path
+from .pages import ALL_UNITS_PATH, round_path
 
 
 class Freshness:
@@ -91,17 +91,21 @@ def unit_key(settings: str, unit_id: str, files: tuple[SourceFile, ...], sources
 def site_page_inputs(settings: str, round_ids: list[str], units: dict[str, UnitState], order: list[str],
                      merged: tuple[str, ...]) -> dict[str, str]:
     """What each site-wide page is made from besides the settings: a round's bulletin, the
-    units' figures that round; the home page, every round's; the search page, the shards."""
+    units' figures that round (the corrections of their lists included); the home page, every
+    round's; the search page, the shards."""
     figures = {}
     for round_id in round_ids:
         shown = []
         for unit_id in order:
             found = units[unit_id].summary.rounds.get(round_id)
-            shown.append([unit_id, None if found is None else [found.submitted, found.count, found.counts, found.overdue]])
+            shown.append([unit_id, None if found is None else [found.submitted, found.count, found.counts, found.overdue,
+                                                               found.corrections]])
         figures[round_id] = json.dumps(shown, ensure_ascii=False)
     inputs = {round_path(round_id): digest(settings, round_path(round_id), figures[round_id])
               for round_id in round_ids}
     inputs["index.html"] = digest(settings, "index.html", *figures.values())
+    # The all-units page lists each unit that has a page, with its latest list's figures.
+    inputs[ALL_UNITS_PATH] = digest(settings, ALL_UNITS_PATH, *figures.values())
     inputs["search.html"] = digest(settings, "search.html", *merged)
     return inputs
 

@@ -121,6 +121,52 @@ class Correction:
 
 
 @dataclass(frozen=True)
+class CorrectionItem:
+    """A correction of a project in a published list, as every page that lists it names it: its
+    place among the list's notices (their anchors), its date, and the item it corrects."""
+
+    index: int  # 1-based place among the notices of the unit's list that round
+    date: dt.date
+    project_id: str
+    number: int  # the item's number in the list; a project a correction removed: its published number
+    title: str  # as the list shows it (redactions applied)
+    redaction: bool = False
+
+    @property
+    def anchor(self) -> str:
+        """The notice's id on the unit's page of the round. Project ids, which are the entries'
+        ids, hold no dot, so the two never clash."""
+        return f"correction.{self.index}"
+
+    def plain(self) -> tuple:
+        """As the build cache stores it (see cache)."""
+        return (self.index, self.date.isoformat(), self.project_id, self.number, self.title, self.redaction)
+
+    @classmethod
+    def from_plain(cls, plain) -> "CorrectionItem":
+        index, date, project_id, number, title, redaction = plain
+        return cls(index, dt.date.fromisoformat(date), project_id, number, title, redaction)
+
+
+def concerns(notice: Correction, project_id: str) -> bool:
+    """Whether a notice is about the project: it corrects it, or redacts text the project held."""
+    return notice.project_id == project_id and not notice.redaction or project_id in notice.redacted_in
+
+
+def correction_items(corrected: "CorrectedFile", entries: tuple[Entry, ...]) -> tuple[CorrectionItem, ...]:
+    """Each notice of a corrected list with the item it names, in the notices' order: the project
+    as the list shows it now, or as it was published when a correction removed it."""
+    shown = {entry.project_id: entry for entry in corrected.published}
+    shown.update({entry.project_id: entry for entry in entries})
+    items = []
+    for index, notice in enumerate(corrected.notices, start=1):
+        entry = shown.get(notice.project_id)
+        items.append(CorrectionItem(index, notice.date, notice.project_id, entry.number if entry else 0,
+                                    entry.title if entry else notice.project_id, notice.redaction))
+    return tuple(items)
+
+
+@dataclass(frozen=True)
 class CorrectedFile:
     """A unit's list in a published round that was corrected afterwards."""
 
@@ -210,6 +256,7 @@ class UnitRoundSummary:
     counts: Counter
     submitted: bool
     overdue: int = 0  # projects past their 完成时限 (UnitRound.overdue)
+    corrections: tuple[CorrectionItem, ...] = ()  # of its list that round (Site.correction_items)
 
 
 @dataclass(frozen=True)
@@ -225,9 +272,33 @@ class Site:
 
     def corrections_of(self, round_id: str, unit_id: str, project_id: str) -> tuple[Correction, ...]:
         corrected = self.corrections.get((round_id, unit_id))
-        return tuple(n for n in corrected.notices
-                     if n.project_id == project_id and not n.redaction or project_id in n.redacted_in
-                     ) if corrected else ()
+        return tuple(n for n in corrected.notices if concerns(n, project_id)) if corrected else ()
+
+    def correction_items(self, round_id: str, unit_id: str) -> tuple[CorrectionItem, ...]:
+        """The corrections of a unit's list in a round, each naming its item; a summary has them
+        ready (a site-wide page of a build made unit by unit)."""
+        unit_round = self.unit_rounds.get((round_id, unit_id))
+        if isinstance(unit_round, UnitRoundSummary):
+            return unit_round.corrections
+        corrected = self.corrections.get((round_id, unit_id))
+        return correction_items(corrected, unit_round.entries) if corrected and unit_round else ()
+
+    def correction_notices(self, round_id: str, unit_id: str, project_id: str | None = None
+                           ) -> tuple[tuple[CorrectionItem, Correction], ...]:
+        """The notices of a unit's corrected list in a round, each with the item it names; only
+        those about one project when it is given."""
+        corrected = self.corrections.get((round_id, unit_id))
+        if corrected is None:
+            return ()
+        return tuple((item, notice) for item, notice in zip(self.correction_items(round_id, unit_id),
+                                                             corrected.notices)
+                     if project_id is None or concerns(notice, project_id))
+
+    def corrected_marks(self, round_id: str, unit_id: str) -> dict[str, CorrectionItem]:
+        """Project id -> the latest notice about it: where its 已更正 mark links to."""
+        return {project_id: item for item, notice in self.correction_notices(round_id, unit_id)
+                for project_id in dict.fromkeys((*((notice.project_id,) if not notice.redaction else ()),
+                                                 *notice.redacted_in))}
 
     @property
     def latest_round(self) -> Round:

@@ -133,7 +133,13 @@ class Joining:
         self.write(self.layout.tail)
 
 
-def round_json_layout(config: SiteConfig, rnd: Round) -> Joined:
+def column_labels(translator: Translator) -> dict[str, str]:
+    """The CSV's column headers in the site's language: staff and journalists open it in Excel
+    (中文 for a zh-CN site); the JSON keeps the English keys and names these labels."""
+    return {name: translator(f"data_field.{name}") for name in ENTRY_FIELDS}
+
+
+def round_json_layout(config: SiteConfig, rnd: Round, labels: dict[str, str]) -> Joined:
     # What the round's bulletin showed of the site (rnd.site: as published, corrections
     # applied), not what site.yaml says today.
     shown = rnd.site or config
@@ -143,13 +149,15 @@ def round_json_layout(config: SiteConfig, rnd: Round) -> Joined:
         "round": {"id": rnd.id, "title": rnd.title, "date": rnd.date.isoformat(),
                   **({"intro": rnd.intro} if rnd.intro else {})},
         "fields": list(ENTRY_FIELDS),
+        "labels": labels,  # the CSV's header of each field
     })
 
 
-def round_csv_layout() -> Joined:
-    """UTF-8 with a BOM, CRLF line ends: what Excel needs to open Chinese text correctly."""
+def round_csv_layout(labels: dict[str, str]) -> Joined:
+    """UTF-8 with a BOM, CRLF line ends: what Excel needs to open Chinese text correctly.
+    The header row names the columns in the site's language (column_labels)."""
     buffer = io.StringIO()
-    csv.DictWriter(buffer, fieldnames=ENTRY_FIELDS, lineterminator="\r\n").writeheader()
+    csv.writer(buffer, lineterminator="\r\n").writerow([labels[name] for name in ENTRY_FIELDS])
     return Joined(("\ufeff" + buffer.getvalue()).encode("utf-8"))
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .cache import (BuildState, PartsReader, clear_cache, file_record, forget_state, keep_parts, output_matches,
-                    parts_folder, read_state, write_state)
+                    parts_folder, qr_folder, read_state, write_state)
 from .layout import INSIDE_SCRATCH, INSIDE_STAGING, JOURNAL, STAMP, beside
 from .messages import _
 from .output_rule import OutputProblem, check_output_folder, read_stamp, stages_inside, stamp_bytes
@@ -139,6 +139,11 @@ class OutputFolder:
             drop_lone_lock(self.out_dir)  # while still holding it: no other build can be using that file
             os.close(self._lock)  # closing the descriptor releases the lock
             self._lock = None
+
+    def qr_codes(self, base_url: str) -> Path | None:
+        """Where this build reads and keeps the printed pages' QR codes; None at a drive's root,
+        where a build keeps no cache."""
+        return None if self.inside else qr_folder(self.out_dir, base_url)
 
     @property
     def new_parts(self) -> Path:

@@ -43,6 +43,11 @@ def unit_path(unit_id: str) -> str:
     return f"units/{unit_id}.html"
 
 
+# Every unit, grouped, each with its latest list. No unit can be called `index` (content.py
+# reserves the name), so this never clashes with a unit's own page.
+ALL_UNITS_PATH = "units/index.html"
+
+
 def project_path(unit_id: str, project_id: str) -> str:
     return f"projects/{unit_id}/{project_id}.html"
 
@@ -98,6 +103,9 @@ class Links:
     def unit(self, unit_id: str) -> str:
         return self.to(unit_path(unit_id))
 
+    def all_units(self) -> str:
+        return self.to(ALL_UNITS_PATH)
+
     def project(self, unit_id: str, project_id: str) -> str:
         return self.to(project_path(unit_id, project_id))
 
@@ -142,7 +150,7 @@ def plan_site_pages(site: Site, merged_indexes: tuple[str, ...] = ()) -> list[Pa
                                                                for folder in merged_indexes]},
              trail=(Crumb("nav_search", translate=True),), draft=listed),
     ]
-    for rnd in site.rounds:
+    for position, rnd in enumerate(site.rounds):
         unit_rounds = site.round_units(rnd.id)
         counts = status_counts(unit_rounds)
         pages.append(Page(round_path(rnd.id), "round.html", {
@@ -151,7 +159,13 @@ def plan_site_pages(site: Site, merged_indexes: tuple[str, ...] = ()) -> list[Pa
             "counts": counts,
             "total": shown_total(counts),
             "overdue": sum(ur.overdue for ur in unit_rounds),
+            "corrections": round_corrections(site, unit_rounds),
+            **_neighbours(site.rounds, position, drafts),
         }, trail=(Crumb(rnd.title),), draft=rnd.id in drafts))
+    unit_groups = _units_by_group(site)
+    pages.append(Page(ALL_UNITS_PATH, "units.html", {"unit_groups": unit_groups},
+                      trail=(Crumb("all_units", translate=True),),
+                      draft=any(latest.round.id in drafts for _, members in unit_groups for _, latest in members)))
     return pages
 
 
@@ -160,20 +174,21 @@ def plan_unit_pages(site: Site, unit: Unit) -> list[Page]:
     They depend on this unit's files only (and the site's settings and templates)."""
     pages = []
     drafts = draft_rounds(site)
-    for rnd in site.rounds:
-        unit_round = site.unit_rounds.get((rnd.id, unit.id))
-        if unit_round is None:
-            continue
+    with_pages = [rnd for rnd in site.rounds if (rnd.id, unit.id) in site.unit_rounds]  # the rounds it has a page in
+    for position, rnd in enumerate(with_pages):
+        unit_round = site.unit_rounds[(rnd.id, unit.id)]
         corrected = site.corrections.get((rnd.id, unit.id))
         name = unit_round.unit.name  # as the round shows it (see Round.shown_unit)
+        neighbours = _neighbours(with_pages, position, drafts)  # this unit's lists before and after this one
         pages.append(Page(unit_round_path(rnd.id, unit.id), "unit_round.html", {
             "round": rnd, "unit_round": unit_round, "unit": unit, "corrected": corrected,
-            "as_published": False,
+            "as_published": False, **neighbours,
         }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(name)), draft=rnd.id in drafts))
         if corrected:
             first = replace(unit_round, entries=corrected.published)
             pages.append(Page(published_unit_round_path(rnd.id, unit.id), "unit_round.html", {
                 "round": rnd, "unit_round": first, "unit": unit, "corrected": corrected, "as_published": True,
+                **neighbours,
             }, trail=(Crumb(rnd.title, round_path(rnd.id)), Crumb(name, unit_round_path(rnd.id, unit.id)),
                       Crumb("as_published", translate=True))))
 
@@ -206,7 +221,34 @@ def _home_context(site: Site) -> dict[str, Any]:
         "completion_rate": (counts["completed"] / total * 100) if total else 0.0,
         "round_totals": [(rnd, shown_total(each)) for rnd, each in reversed(round_counts)],
         "round_counts": round_counts,  # oldest first, for the completion-rate chart
+        "corrections": latest_corrections(site),
     }
+
+
+@dataclass(frozen=True)
+class ListedCorrection:
+    """A correction as a round's bulletin and the home page list it."""
+
+    round: Any  # model.Round
+    unit: Unit  # as the round shows it
+    item: Any  # model.CorrectionItem
+
+
+def round_corrections(site: Site, unit_rounds: list[UnitRound] | list[UnitRoundSummary]) -> list[ListedCorrection]:
+    """The corrections of a round's published lists, oldest first, then in the order of its units."""
+    found = [ListedCorrection(ur.round, ur.unit, item)
+             for ur in unit_rounds for item in site.correction_items(ur.round.id, ur.unit.id)]
+    return sorted(found, key=lambda listed: listed.item.date)  # stable: units' and notices' order kept
+
+
+HOME_CORRECTIONS = 10  # the home page lists the latest ones; each round's bulletin lists all of its own
+
+
+def latest_corrections(site: Site) -> list[ListedCorrection]:
+    """The latest corrections of every round, newest first (the latest round's first on the same
+    day): a correction of an old round is news too, however many rounds were published since."""
+    found = [listed for rnd in reversed(site.rounds) for listed in round_corrections(site, site.round_units(rnd.id))]
+    return sorted(found, key=lambda listed: listed.item.date, reverse=True)[:HOME_CORRECTIONS]
 
 
 def shown_total(counts) -> int:
@@ -221,3 +263,30 @@ def _by_group(site: Site, unit_rounds: list[UnitRound] | list[UnitRoundSummary]
     # round shows the units grouped or ordered as they were when it was published.
     groups = dict.fromkeys(ur.unit.group for ur in unit_rounds)
     return [(group, [ur for ur in unit_rounds if ur.unit.group == group]) for group in groups]
+
+
+def _neighbours(rounds, position: int, drafts: frozenset[str]) -> dict[str, Any]:
+    """The rounds before and after rounds[position], for a page's previous/next links (None at either
+    end). A published round's page never names a draft round: it would show draft content unmarked."""
+    current = rounds[position]
+    shown = [rnd for rnd in rounds if rnd.id not in drafts or current.id in drafts]
+    here = shown.index(current)
+    return {"previous_round": shown[here - 1] if here > 0 else None,
+            "next_round": shown[here + 1] if here + 1 < len(shown) else None}
+
+
+def _units_by_group(site: Site) -> list[tuple[str, list[tuple[Unit, UnitRound | UnitRoundSummary]]]]:
+    """The all-units page: every unit that has a page (units/<unit>.html), as units.yaml names and
+    groups it now, in site.groups' order, each with its latest list. Figures only, so summaries do."""
+    latest: dict[str, UnitRound | UnitRoundSummary] = {}
+    for rnd in site.rounds:  # oldest first: the last one found is the latest
+        for unit in site.units:
+            unit_round = site.unit_rounds.get((rnd.id, unit.id))
+            if unit_round is not None:
+                latest[unit.id] = unit_round
+    groups: dict[str, list[tuple[Unit, UnitRound | UnitRoundSummary]]] = {
+        group: [] for group in site.groups or dict.fromkeys(unit.group for unit in site.units)}
+    for unit in site.units:
+        if unit.id in latest:
+            groups.setdefault(unit.group, []).append((unit, latest[unit.id]))
+    return [(group, members) for group, members in groups.items() if members]

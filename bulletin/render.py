@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from .govsite import is_overdue, open_info, site_domain
 from .i18n import Translator
 from .markup import render_markdown
 from .messages import _
-from .model import Funding, Site, Target
+from .model import Change, Funding, Site, Target
 from .pages import Links, Page
+from .worddiff import Segment, word_diff
+from .qrcode import QrCodes, page_qr_svg
 
 
 class TemplateProblem(Exception):
@@ -44,6 +47,27 @@ def format_change_value(value: object, translator: Translator) -> str:
     if isinstance(value, Target):
         return f"{value.name} {format_number(value.done)}/{format_number(value.planned)}{value.unit}"
     return str(value)
+
+
+# Text fields a correction notice shows word by word (see worddiff); the others (status, dates,
+# amounts) are short values, read best as before → after.
+WORD_DIFF_FIELDS = frozenset({"title", "progress", "lead", "category", "location", "supervision_note"})
+_WORDS = re.compile(r"\w")
+
+
+def change_diff(change: Change) -> tuple[Segment, ...] | None:
+    """What a corrected text field lost and gained, word by word; None when the change reads
+    better as before → after: a short value, a text filled in or emptied, a text too long to
+    compare. Progress is compared as its Markdown source: what staff wrote, not its HTML."""
+    before, after = change.before, change.after
+    if change.field not in WORD_DIFF_FIELDS or not isinstance(before, str) or not isinstance(after, str):
+        return None
+    if not before.strip() or not after.strip():
+        return None
+    segments = word_diff(before.strip(), after.strip())
+    if segments is None or not any(segment.kind == "equal" and _WORDS.search(segment.text) for segment in segments):
+        return None  # no word in common: the two texts whole say it as well
+    return segments
 
 
 class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
@@ -82,14 +106,18 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
     environment.filters["change_value"] = format_change_value
     environment.globals.update(CHART_FUNCTIONS)  # inline SVG pictures (charts.py)
     environment.globals["is_overdue"] = is_overdue
+    environment.globals["change_diff"] = change_diff
+    environment.globals["page_qr"] = page_qr_svg  # the printed page's QR code (qrcode.py)
     return environment
 
 
 class Renderer:
-    def __init__(self, site: Site, translator: Translator, template_dirs: list[Path]):
+    def __init__(self, site: Site, translator: Translator, template_dirs: list[Path], qr_codes: QrCodes | None = None):
         self.site = site
         self.translator = translator
         self.environment = make_environment(template_dirs)
+        if qr_codes is not None:  # kept in the build cache between builds (qrcode.QrCodes)
+            self.environment.globals["page_qr"] = qr_codes.page_svg
         self.units_by_id = {unit.id: unit for unit in site.units}  # of the whole site
         self.rounds_by_id = {rnd.id: rnd for rnd in site.rounds}
         self.status_labels = {status: translator.status(status) for status in STATUSES}

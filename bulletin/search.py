@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .content import STATUSES
+from .govsite import is_overdue
 from .i18n import Translator
 from .markup import plain_text
 from .messages import _
@@ -74,6 +75,16 @@ class SearchRecord:
     rounds: tuple[str, ...]  # titles of every round that reported it
     text: str  # everything a citizen may search for, every round included
     latest_text: str  # titles, places, people and the latest progress only
+    excerpt: str = ""  # the latest progress, as plain text: results cut their excerpt from it only,
+    # since the title, unit, status and round are shown above the excerpt already
+    category: str = ""  # the latest entry's, as staff typed it ("" when it has none)
+    location: str = ""
+    overdue: bool = False  # past its 完成时限 on the date of the latest round, not completed (govsite.is_overdue)
+
+    @property
+    def head(self) -> str:
+        """The searchable text that is not the excerpt: titles, places, people and the unit."""
+        return self.latest_text[:len(self.latest_text) - len(self.excerpt)].rstrip("\n")
 
 
 def search_records(site: Site, translator: Translator) -> list[SearchRecord]:
@@ -88,6 +99,9 @@ def _record(history: History, unit, translator: Translator) -> SearchRecord:
     places = list(dict.fromkeys(v for e in reversed(entries) for v in (e.location, e.lead, e.category) if v))
     progress = list(dict.fromkeys(plain_text(e.progress) for e in reversed(entries)))
     head = names + places + [unit.name]
+    # Judged on the date of the round the status is shown for (the site's latest, which a
+    # project not closed is followed to), never today's: as the round's bulletin counts it.
+    overdue = is_overdue(latest.due, latest.status, history.latest_step.round.date)
     return SearchRecord(
         url=project_path(history.unit_id, history.project_id),
         title=latest.title,
@@ -100,6 +114,10 @@ def _record(history: History, unit, translator: Translator) -> SearchRecord:
         rounds=tuple(step.round.title for step in history.steps if step.reported),
         text="\n".join(head + progress),
         latest_text="\n".join(head + progress[:1]),
+        excerpt=progress[0] if progress else "",
+        category=latest.category,
+        location=latest.location,
+        overdue=overdue,
     )
 
 
@@ -150,12 +168,18 @@ def index_body(record: SearchRecord) -> str:
     record however many pages mention it."""
     def attribute(kind: str, key: str, value: str) -> str:
         return f'<span data-pagefind-{kind}="{html.escape(f"{key}:{value}")}"></span>'
+    # The excerpt is cut from the latest progress only (meta "excerpt"), never from the title and
+    # details the result shows above it; the whole text is indexed as tokens below.
     tags = [attribute("meta", "title", record.title), attribute("meta", "unit", record.unit),
-            attribute("meta", "text", record.text),
+            attribute("meta", "excerpt", record.excerpt),
             attribute("meta", "status", record.status), attribute("meta", "round", record.latest_round),
+            attribute("meta", "overdue", OVERDUE_VALUES[record.overdue]),
             attribute("filter", "unit", record.unit), attribute("filter", "group", record.group),
-            attribute("filter", "status", record.status)]
+            attribute("filter", "status", record.status),
+            attribute("filter", "overdue", OVERDUE_VALUES[record.overdue])]
     tags += [attribute("filter", "round", title) for title in record.rounds]
+    tags += [attribute("filter", kind, value) for kind, value in
+             (("category", record.category), ("location", record.location)) if value]
     words = html.escape(" ".join(search_tokens(record.text)))
     return f'{"".join(tags)}<p>{words}</p>'
 
@@ -222,6 +246,11 @@ def build_pagefind_index(documents: list[tuple[str, str]], language: str, scratc
     return index
 
 
+# The values of the overdue filter, in the index and in the page's address (?overdue=yes): words
+# of no language, since the page's labels are the site's language.
+OVERDUE_VALUES = {True: "yes", False: "no"}
+
+
 def filter_vocabulary(site: Site, translator: Translator) -> dict[str, list[str]]:
     """The values of each search filter, in the order the site lists them."""
     return {
@@ -235,11 +264,15 @@ def filter_vocabulary(site: Site, translator: Translator) -> dict[str, list[str]
 def offline_rows(records: list[SearchRecord], vocabulary: dict[str, list[str]]) -> list[str]:
     """Each project of the file:// search as compact JSON. Filter values are stored once
     and referenced by position, and only the latest progress is carried, so a city's
-    data stays small enough for a phone."""
+    data stays small enough for a phone. The searchable text is split in two (the part that
+    is not shown as an excerpt, then the latest progress the excerpt is cut from); category
+    and location are stored as written, since the site's list of them is only known once
+    every unit is built (search.js gathers them)."""
     index = {kind: {value: i for i, value in enumerate(values)} for kind, values in vocabulary.items()}
     return [json.dumps([record.url, record.title, index["units"][record.unit], index["groups"][record.group],
                         index["statuses"][record.status], index["rounds"][record.latest_round],
-                        [index["rounds"][r] for r in record.rounds], record.latest_text],
+                        [index["rounds"][r] for r in record.rounds], record.head, record.excerpt,
+                        record.category, record.location, OVERDUE_VALUES[record.overdue]],
                        ensure_ascii=False, separators=(",", ":"))
             for record in records]
 

@@ -170,7 +170,8 @@ def unit_summary(site, unit: Unit) -> UnitSummary:
         unit_round = site.unit_rounds.get((rnd.id, unit.id))
         if unit_round is not None:
             rounds[rnd.id] = RoundFigures(unit_round.submitted, unit_round.count, tuple(unit_round.counts.items()),
-                                          unit_round.overdue)
+                                          unit_round.overdue,
+                                          tuple(item.plain() for item in site.correction_items(rnd.id, unit.id)))
     return UnitSummary(
         rounds=rounds,
         projects=len(site.histories),

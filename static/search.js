@@ -16,7 +16,10 @@
 
   var PAGE_SIZE = 20;
   var DEBOUNCE_MS = 200;
-  var FILTERS = ["round", "unit", "group", "status"];
+  var FILTERS = ["round", "unit", "group", "status", "category", "location", "overdue"];
+  // Filters whose values come from the index searched, not from the page (see fillOptions).
+  var FROM_INDEX = ["category", "location"];
+  var OVERDUE = "yes";  // the overdue filter's value for a project past its due date (search.py OVERDUE_VALUES)
 
   var configNode = document.getElementById("search-config");
   if (!configNode) { return; }
@@ -41,6 +44,7 @@
   }
 
   var backend = null;
+  var pending = {};  // filter values from the address, for options added once the index is loaded
   var sequence = 0;
   var current = { results: [], shown: 0 };
   var timer = null;
@@ -99,34 +103,56 @@
     this.mode = "offline";
     this.data = data;
     this.folded = [];
+    // A project row: [url, title, unit, group, status, latest round, rounds, text not shown as an
+    // excerpt, latest progress (the excerpt), category, location, overdue] (search.py offline_rows).
     for (var i = 0; i < data.projects.length; i++) {
       var p = data.projects[i];
-      this.folded.push({ title: fold(p[1]), text: fold(p[7]) });
+      this.folded.push({ title: fold(p[1]), text: fold(p[7] + "\n" + p[8]), excerpt: fold(p[8]) });
     }
   }
 
-  OfflineBackend.prototype.matchesFilters = function (p, filters) {
+  OfflineBackend.prototype.valuesOf = function (p, name) {
+    // The values a project has for a filter, as its options name them (none: "").
     var d = this.data;
-    if (filters.unit && d.units[p[2]] !== filters.unit) { return false; }
-    if (filters.group && d.groups[p[3]] !== filters.group) { return false; }
-    if (filters.status && d.statuses[p[4]] !== filters.status) { return false; }
-    if (filters.round) {
-      var found = false;
-      for (var r = 0; r < p[6].length; r++) {
-        if (d.rounds[p[6][r]] === filters.round) { found = true; }
-      }
-      if (!found) { return false; }
+    if (name === "round") {
+      var rounds = [];
+      for (var r = 0; r < p[6].length; r++) { rounds.push(d.rounds[p[6][r]]); }
+      return rounds;
     }
-    return true;
+    var value = { unit: d.units[p[2]], group: d.groups[p[3]], status: d.statuses[p[4]],
+                  category: p[9], location: p[10], overdue: p[11] }[name];
+    return value ? [value] : [];
+  };
+
+  OfflineBackend.prototype.filterValues = function () {
+    // What the filters filled from the index offer, and whether any project is overdue.
+    var found = { category: [], location: [], overdue: false };
+    var seen = { category: {}, location: {} };
+    for (var i = 0; i < this.data.projects.length; i++) {
+      var p = this.data.projects[i];
+      for (var f = 0; f < FROM_INDEX.length; f++) {
+        var values = this.valuesOf(p, FROM_INDEX[f]);
+        for (var v = 0; v < values.length; v++) {
+          if (!Object.prototype.hasOwnProperty.call(seen[FROM_INDEX[f]], values[v])) {
+            seen[FROM_INDEX[f]][values[v]] = true;
+            found[FROM_INDEX[f]].push(values[v]);
+          }
+        }
+      }
+      if (p[11] === OVERDUE) { found.overdue = true; }
+    }
+    return found;
   };
 
   OfflineBackend.prototype.search = function (query, filters, done) {
+    // Each option's count is what choosing it would give: the query and the OTHER filters chosen
+    // (a faceted count), so a project failing one filter only still counts for that filter's options.
     var words = terms(query);
-    var d = this.data;
     var hits = [];
-    var counts = { round: {}, unit: {}, group: {}, status: {} };
-    for (var i = 0; i < d.projects.length; i++) {
-      var p = d.projects[i];
+    var counts = {};
+    for (var c = 0; c < FILTERS.length; c++) { counts[FILTERS[c]] = {}; }
+    for (var i = 0; i < this.data.projects.length; i++) {
+      var p = this.data.projects[i];
       var folded = this.folded[i];
       var score = 0;
       var ok = true;
@@ -136,13 +162,20 @@
         if (!inTitle && !inText) { ok = false; break; }
         score += inTitle ? 10 : 1;
       }
-      if (!ok || !this.matchesFilters(p, filters)) { continue; }
-      hits.push({ index: i, score: score });
-      counts.unit[d.units[p[2]]] = (counts.unit[d.units[p[2]]] || 0) + 1;
-      counts.group[d.groups[p[3]]] = (counts.group[d.groups[p[3]]] || 0) + 1;
-      counts.status[d.statuses[p[4]]] = (counts.status[d.statuses[p[4]]] || 0) + 1;
-      for (var r = 0; r < p[6].length; r++) {
-        counts.round[d.rounds[p[6][r]]] = (counts.round[d.rounds[p[6][r]]] || 0) + 1;
+      if (!ok) { continue; }
+      var failed = [];
+      for (var f = 0; f < FILTERS.length && failed.length < 2; f++) {
+        var wanted = filters[FILTERS[f]];
+        if (wanted && indexOf(this.valuesOf(p, FILTERS[f]), wanted) < 0) { failed.push(FILTERS[f]); }
+      }
+      if (failed.length > 1) { continue; }
+      if (!failed.length) { hits.push({ index: i, score: score }); }
+      for (var n = 0; n < FILTERS.length; n++) {
+        if (failed.length && failed[0] !== FILTERS[n]) { continue; }
+        var values = this.valuesOf(p, FILTERS[n]);
+        for (var v = 0; v < values.length; v++) {
+          counts[FILTERS[n]][values[v]] = (counts[FILTERS[n]][values[v]] || 0) + 1;
+        }
       }
     }
     hits.sort(function (a, b) { return b.score - a.score || a.index - b.index; });
@@ -157,19 +190,27 @@
   OfflineBackend.prototype.result = function (index, words) {
     var d = this.data;
     var p = d.projects[index];
-    var folded = this.folded[index].text;
+    var folded = this.folded[index].excerpt;
     return {
       load: function (callback) {
         callback({
           url: p[0], title: p[1], unit: d.units[p[2]], status: d.statuses[p[4]],
-          round: d.rounds[p[5]], excerpt: offlineExcerpt(p[7], folded, words)
+          round: d.rounds[p[5]], overdue: p[11] === OVERDUE, excerpt: offlineExcerpt(p[8], folded, words)
         });
       }
     };
   };
 
+  function indexOf(list, value) {
+    for (var i = 0; i < list.length; i++) {
+      if (list[i] === value) { return i; }
+    }
+    return -1;
+  }
+
   function offlineExcerpt(text, folded, words) {
-    // A window of the text around the first match, with every match marked.
+    // A window of the text around the first match, with every match marked. The text is the
+    // latest progress only: the title and details are shown above the excerpt already.
     var start = 0;
     var first = -1;
     for (var w = 0; w < words.length; w++) {
@@ -203,12 +244,24 @@
   // shard's number: "0" for the index search-pagefind.js imports.
   var SHARD_FILTER = "bulletin-shard";
 
-  function PagefindBackend(pagefind, shards) {
+  function PagefindBackend(pagefind, shards, totals) {
     this.mode = "pagefind";
     this.pagefind = pagefind;
     this.shards = shards;  // how many indexes were merged into one (1: a single index)
+    this.totals = totals || {};  // every filter value's count over the whole index
     this.known = {};
   }
+
+  PagefindBackend.prototype.filterValues = function () {
+    var found = { category: [], location: [], overdue: (this.totals.overdue || {})[OVERDUE] > 0 };
+    for (var f = 0; f < FROM_INDEX.length; f++) {
+      var values = this.totals[FROM_INDEX[f]] || {};
+      for (var value in values) {
+        if (Object.prototype.hasOwnProperty.call(values, value)) { found[FROM_INDEX[f]].push(value); }
+      }
+    }
+    return found;
+  };
 
   var CJK_RUN = /[\u3400-\u9fff\uf900-\ufaff]+/g;
   var LATIN_RUN = /[0-9a-z]+/g;
@@ -293,16 +346,44 @@
     var typed = terms(query);
     var pagefind = this.pagefind;
     var check = tokens.length ? this.shardsWithEveryWord(tokens) : Promise.resolve(query ? [] : null);
+    var totals = this.totals;
     check.then(function (shards) {
       if (shards && !shards.length) { done([], {}); return null; }
       if (shards) { chosen[SHARD_FILTER] = { any: shards }; }
-      return pagefind.search(tokens.length ? tokens.join(" ") : null, { filters: chosen }).then(function (response) {
+      var term = tokens.length ? tokens.join(" ") : null;
+      // Each option's count is what choosing it would give (as offline): for each filter chosen,
+      // the counts of its options come from a search without it. With no query and no other
+      // filter, that is the whole index, whose counts were read when it loaded.
+      var searches = [pagefind.search(term, { filters: chosen })];
+      var facets = [];
+      for (var name in chosen) {
+        if (!Object.prototype.hasOwnProperty.call(chosen, name) || name === SHARD_FILTER) { continue; }
+        var others = {};
+        var any = false;
+        for (var other in chosen) {
+          if (Object.prototype.hasOwnProperty.call(chosen, other) && other !== name) {
+            others[other] = chosen[other];
+            any = true;
+          }
+        }
+        facets.push(name);
+        searches.push(term === null && !any ? Promise.resolve({ filters: totals })
+                                            : pagefind.search(term, { filters: others }));
+      }
+      return Promise.all(searches).then(function (responses) {
+        var response = responses[0];
         if (!response) { done([], {}); return; }
         var results = [];
         for (var r = 0; r < response.results.length; r++) {
           results.push(pagefindResult(response.results[r], typed));
         }
-        done(results, response.filters || {});
+        var counts = {};
+        var all = response.filters || {};
+        for (var c = 0; c < FILTERS.length; c++) { counts[FILTERS[c]] = all[FILTERS[c]] || {}; }
+        for (var f = 0; f < facets.length; f++) {
+          counts[facets[f]] = (responses[f + 1] && responses[f + 1].filters || {})[facets[f]] || {};
+        }
+        done(results, counts);
       });
     }).then(null, fail);
   };
@@ -312,11 +393,12 @@
       load: function (callback, fail) {
         hit.data().then(function (data) {
           // The index holds character pairs, not prose: the excerpt is cut from the
-          // project's text (a meta value, plain text) exactly as in the offline search.
-          var text = data.meta.text || "";
+          // project's latest progress (a meta value, plain text) exactly as in the offline search.
+          var text = data.meta.excerpt || "";
           callback({
             url: pageLink(data.url), title: data.meta.title, unit: data.meta.unit,
-            status: data.meta.status, round: data.meta.round, excerpt: offlineExcerpt(text, fold(text), words)
+            status: data.meta.status, round: data.meta.round, overdue: data.meta.overdue === OVERDUE,
+            excerpt: offlineExcerpt(text, fold(text), words)
           });
         }, fail);
       }
@@ -394,7 +476,7 @@
         return mergeShards(pagefind, merged);
       }).then(function () {
         return pagefind.filters();
-      }).then(function () { onReady(pagefind, merged.length + 1); }, onFail);
+      }).then(function (totals) { onReady(pagefind, merged.length + 1, totals); }, onFail);
     });
     var script = document.createElement("script");
     script.type = "module";
@@ -415,6 +497,10 @@
     return chosen;
   }
 
+  function label(option) {
+    return option.getAttribute("data-label") || option.value;
+  }
+
   function updateCounts(counts) {
     for (var i = 0; i < FILTERS.length; i++) {
       var name = FILTERS[i];
@@ -424,7 +510,7 @@
       for (var o = 1; o < select.options.length; o++) {
         var option = select.options[o];
         var count = values[option.value] || 0;
-        option.textContent = option.value + " (" + count + ")";
+        option.textContent = format(strings.optionCount, { value: label(option), count: count });
       }
     }
   }
@@ -434,9 +520,44 @@
       var select = selects[FILTERS[i]];
       if (!select) { continue; }
       for (var o = 1; o < select.options.length; o++) {
-        select.options[o].textContent = select.options[o].value;
+        select.options[o].textContent = label(select.options[o]);
       }
     }
+  }
+
+  function byCodePoint(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+
+  function fillOptions(found) {
+    // Category and location offer the values staff wrote, in Unicode order: the same in both
+    // backends (Pagefind lists a filter's values in no order of the site's), and stable from one
+    // build to the next. A filter is shown only when it has something to offer: a site where no
+    // project names its place has no place filter, one where nothing is overdue no overdue filter.
+    for (var f = 0; f < FROM_INDEX.length; f++) {
+      var name = FROM_INDEX[f];
+      var select = selects[name];
+      if (!select) { continue; }
+      var keep = select.value || pending[name] || "";
+      while (select.options.length > 1) { select.removeChild(select.options[1]); }
+      var values = found[name].slice().sort(byCodePoint);
+      for (var v = 0; v < values.length; v++) {
+        var option = element("option", null, values[v]);
+        option.value = values[v];
+        option.setAttribute("data-label", values[v]);
+        select.appendChild(option);
+      }
+      select.value = indexOf(values, keep) >= 0 ? keep : "";
+      reveal(name, values.length > 0);
+    }
+    reveal("overdue", found.overdue || selects.overdue && !!selects.overdue.value);
+    pending = {};
+  }
+
+  function reveal(name, shown) {
+    var holder = document.getElementById("search-filter-" + name);
+    if (holder) { holder.hidden = !shown; }
+    if (!shown && selects[name]) { selects[name].value = ""; }
   }
 
   function remember(query, filters) {
@@ -467,6 +588,10 @@
     meta.appendChild(element("span", "status status-" + (statusKeys[result.status] || "unknown"), result.status));
     meta.appendChild(document.createTextNode(" "));
     meta.appendChild(element("span", "search-result-round", format(strings.latestRound, { round: result.round })));
+    if (result.overdue) {
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(element("span", "status status-overdue", strings.overdue));
+    }
     item.appendChild(meta);
     var excerpt = element("p", "search-result-excerpt");
     for (var i = 0; i < result.excerpt.length; i++) {
@@ -519,7 +644,8 @@
       current = { results: results, shown: 0 };
       updateCounts(counts);
       if (!results.length) {
-        setStatus(format(strings.none, { query: query || "" }));
+        // With no query, the filters alone found nothing: never "nothing matches “”".
+        setStatus(query ? format(strings.none, { query: query }) : strings.noneFiltered);
         return;
       }
       setStatus(results.length === 1 ? strings.countOne : format(strings.count, { count: results.length }));
@@ -544,12 +670,16 @@
       var name = decodeURIComponent(eq < 0 ? pairs[i] : pairs[i].slice(0, eq));
       var value = eq < 0 ? "" : decodeURIComponent(pairs[i].slice(eq + 1).replace(/\+/g, " "));
       if (name === "q") { input.value = value; }
-      else if (selects[name]) { selects[name].value = value; }
+      else if (selects[name]) {
+        selects[name].value = value;
+        pending[name] = value;  // category and location have no options until the index is loaded
+      }
     }
   }
 
   function begin(chosen) {
     backend = chosen;
+    fillOptions(chosen.filterValues());
     form.setAttribute("data-search-mode", chosen.mode);
     if (chosen.mode === "offline" && location.protocol === "file:") {
       var note = element("p", "search-offline-note", strings.offline);
@@ -566,12 +696,14 @@
   function startOffline(then) {
     if (window.BULLETIN_SEARCH_DATA) {
       backend = new OfflineBackend(window.BULLETIN_SEARCH_DATA);
+      if (then) { fillOptions(backend.filterValues()); }
       form.setAttribute("data-search-mode", "offline");
       if (then) { then(); } else { begin(backend); }
       return;
     }
     loadScript(config.offlineData, function () {
       backend = new OfflineBackend(window.BULLETIN_SEARCH_DATA);
+      if (then) { fillOptions(backend.filterValues()); }
       form.setAttribute("data-search-mode", "offline");
       if (then) { then(); } else { begin(backend); }
     }, function () { setStatus(strings.failed); });
@@ -583,6 +715,6 @@
   });
   readLocation();
   setStatus(strings.loading);
-  loadPagefind(function (pagefind, shards) { begin(new PagefindBackend(pagefind, shards)); },
+  loadPagefind(function (pagefind, shards, totals) { begin(new PagefindBackend(pagefind, shards, totals)); },
                function () { startOffline(); });
 })();

@@ -21,7 +21,7 @@ VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, 
 BLOCKING_IMPACTS = ("serious", "critical")
 
 # A page of every template kind; the minimal site also has a unit that sent no file in a round.
-KINDS = ("index", "search", "round", "unit_round", "unit_round_not_reported", "unit", "project")
+KINDS = ("index", "search", "round", "unit_round", "unit_round_not_reported", "unit", "project", "all_units")
 PAGES = ([(site, kind) for site in ("sample", "minimal-en") for kind in KINDS] + [("minimal-en", "unit_round_no_file")]
          + [("corrected", kind) for kind in ("round_corrected", "unit_round_corrected", "unit_round_as_published",
                                               "project_corrected")]
@@ -77,7 +77,9 @@ def representative_page(root: Path, kind: str) -> str:
     if kind == "unit_round_draft":  # a draft round's list, marked as a draft
         return first([path for path, html in unit_rounds if "draft-notice" in html])
     if kind == "unit":
-        return first([p.relative_to(root).as_posix() for p in sorted(root.glob("units/*.html"))])
+        return first([p.relative_to(root).as_posix() for p in sorted(root.glob("units/*.html")) if p.name != "index.html"])
+    if kind == "all_units":
+        return first(["units/index.html"] if (root / "units/index.html").is_file() else [])
     if kind == "project":
         # Prefer a project whose history has a round without a report.
         projects = sorted(root.glob("projects/*/*.html"))

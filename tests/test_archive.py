@@ -340,7 +340,7 @@ def test_the_unzipped_archive_works_from_disk(sample_archive, page):
 
     count = project_count(site, str(latest["id"]), unit_id)
     unit_heading = f"{units[unit_id]['name']}（{count}项）"
-    page.locator("ul.unit-list a", has_text=units[unit_id]["name"]).click()
+    page.locator("ul.unit-list > li > a", has_text=units[unit_id]["name"]).click()
     expect(page).to_have_url(re.compile(rf"/data/rounds/{latest['id']}/{unit_id}\.html$"))
     expect(page.locator("h1")).to_have_text(unit_heading)
 

@@ -87,7 +87,7 @@ def test_every_page_of_both_sites_is_valid_html(sample_build: Path, minimal_buil
     # Every template kind must be among the checked files, or the check proves nothing.
     for root in roots.values():
         for kind in ("index.html", "search.html", "rounds/*/index.html", "rounds/*/*.html",
-                     "units/*.html", "projects/*/*.html"):
+                     "units/*.html", "units/index.html", "projects/*/*.html"):
             assert list(root.glob(kind)), f"no {kind} in {root}"
     result, messages = run_vnu(*map(str, files))
     assert not messages, (f"the Nu Html Checker found {len(messages)} problem(s) in {len(files)} pages:\n"

@@ -98,7 +98,8 @@ SITE_FIELDS = ("title", "publisher", "supervision.phone", "supervision.note")
 # site.yaml's one-line fields hold at most 500 characters: each of the two sites gets half of the payloads
 HALVES = {"all": PAYLOADS[: N // 2], "rest": PAYLOADS[N // 2:]}
 
-SCRIPT_SOURCES = ("static/search.js", "search/t2s.js")
+CARE_SCRIPT = "static/care.js"  # the 关怀版 switch, on every page
+SCRIPT_SOURCES = ("static/search.js", "search/t2s.js", CARE_SCRIPT)
 # added by static/search.js at run time: the Pagefind module (http) or the offline data (file://)
 RUNTIME_SCRIPT_SOURCES = SCRIPT_SOURCES + ("static/search-pagefind.js", "search/offline-data.js")
 FORBIDDEN_ELEMENTS = {"svg", "img", "iframe", "object", "embed", "base", "style", "frame", "frameset",
@@ -224,6 +225,19 @@ def page_text(soup: BeautifulSoup) -> str:
     return one_line(soup.get_text(" "))
 
 
+def corrected_texts(soup: BeautifulSoup) -> tuple[str, str]:
+    """The correction notices read as first published (words inserted by the correction left
+    out) and as corrected (words deleted left out): a changed text is shown once, word by word."""
+    readings = []
+    for dropped in ("ins", "del"):
+        copy = BeautifulSoup(str(soup), "html.parser")
+        for notice in copy.select(".correction"):
+            for element in notice.select(f"{dropped}, span.visually-hidden"):
+                element.decompose()
+        readings.append(one_line(" ".join(notice.get_text("") for notice in copy.select(".correction"))))
+    return readings[0], readings[1]
+
+
 # --- the pages --------------------------------------------------------------------------------------------------
 
 # The generator's own pictures (bulletin/charts.py): shapes and text with geometry only, nothing that loads or runs.
@@ -316,10 +330,13 @@ def test_only_the_sites_own_scripts_and_the_security_policy(built, name):
         first = min(head.index(e) for e in head if e.name in ("title", "script", "link", "style", "base"))
         assert head.index(policies[0]) < first, relative
         sources = [s.get("src") for s in soup.find_all("script") if s.get("src")]
+        # Every page has the 关怀版 script, in the head; only the search page has more.
+        assert [s.get("src") for s in soup.head.find_all("script")] == [sources[0]], relative
+        assert sources[0].endswith(CARE_SCRIPT), relative
         if relative == "search.html":
-            assert len(sources) == 2 and all(s.endswith(SCRIPT_SOURCES) for s in sources), sources
+            assert len(sources) == 3 and all(s.endswith(SCRIPT_SOURCES) for s in sources), sources
         else:
-            assert not soup.find_all("script"), f"{relative}: a page without search needs no script"
+            assert len(soup.find_all("script")) == 1, f"{relative}: a page without search needs no other script"
 
 
 @pytest.mark.parametrize("name", ["all", "rest"])
@@ -371,8 +388,11 @@ def test_every_project_field_is_shown_as_typed(built):
                 "corrections.reason": one_line(payload(k, "corrections.reason")),
                 "round title": one_line(PAYLOADS[N - 1]),
             }
-            lost = {field: value for field, value in expected.items() if value not in text}
+            published, corrected = corrected_texts(parse(out / relative))
+            lost = {field: value for field, value in expected.items()
+                    if value not in text and not (field == "lead (before the correction)" and value in published)}
             assert not lost, f"{relative}: text of these fields is not on the page as typed: {lost}"
+            assert expected["lead (corrected)"] in corrected or expected["lead (corrected)"] in text
         if k != N - 1:  # the unit's earlier list, with the earlier title
             relative = f"rounds/{round_id(k)}/{unit_id(k)}.html"
             text = page_text(parse(out / relative))
@@ -459,9 +479,11 @@ def test_open_data_csv_holds_the_payloads_as_text(built):
         for row in rows:
             for key, value in row.items():
                 assert value[:1] not in ("=", "+", "-", "@"), f"{path.name}: {key} cell starts a formula: {value!r}"
-    last = list(csv.DictReader(io.StringIO(
-        (out / "data/rounds" / f"{round_id(N - 1)}.csv").read_text(encoding="utf-8-sig"), newline="")))
-    rows = {row["unit_id"]: row for row in last}
+    last_round = out / "data/rounds" / f"{round_id(N - 1)}.csv"
+    header, *last = list(csv.reader(io.StringIO(last_round.read_text(encoding="utf-8-sig"), newline="")))
+    fields = json.loads(last_round.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    assert len(header) == len(fields)  # the headers are the site's language; the JSON names the fields
+    rows = {row["unit_id"]: row for row in (dict(zip(fields, cells)) for cells in last)}
     for k in range(N):
         for key, value in expected_row(k).items():
             assert rows[unit_id(k)][key] == csv_cell(value), (k, key)
@@ -482,9 +504,11 @@ def test_offline_search_data_holds_the_payloads_as_inert_strings(built):
     assert sorted(data["groups"]) == sorted(one_line(payload(k, "unit.group")) for k in range(N))
     titles = {project[1] for project in data["projects"]}
     assert titles == {one_line(payload(k, "title")) for k in range(N)}
-    texts = "\n".join(project[-1] for project in data["projects"])
+    # [url, title, unit, group, status, latest round, rounds, head, excerpt, category, location, overdue]
+    texts = "\n".join(project[7] + "\n" + project[8] for project in data["projects"])
     for k in range(N):
         assert visible_markdown(payload(k, "progress")).strip() in texts
+    assert {project[9] for project in data["projects"]} == {one_line(payload(k, "category")) for k in range(N)}
 
 
 # --- the browser ------------------------------------------------------------------------------------------------

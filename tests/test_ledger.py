@@ -523,9 +523,10 @@ def test_every_correction_of_a_file_has_its_notice(published_site):
     section = soup(out / "rounds/r1/u1.html").select_one("section.corrections")
     notices = section.select(".correction")
     assert len(notices) == 2
-    assert [text_of(li) for li in notices[0].select("li")] == ["项目名称：车位划线 → 车位划线（东区）"]
+    # the title's words that changed, marked (<ins>), each announced to screen readers (test_corrections_visible)
+    assert [text_of(li) for li in notices[0].select("li")] == ["项目名称： 车位划线 ［新增： （东区） ］"]
     assert [n.select_one("time")["datetime"] for n in notices] == [CORRECTION_DATE, "2021-07-06"]
-    assert [text_of(li) for li in notices[1].select("li")] == ["状态：已完成 → 推进中", "工作进展：原为“已清运”，现为“清运中”"]
+    assert [text_of(li) for li in notices[1].select("li")] == ["状态：已完成 → 推进中", "工作进展： ［删除： 已 ］ 清运 ［新增： 中 ］"]
     assert "状态：已完成 → 推进中" in text_of(soup(out / "projects/u1/p3.html").select_one(".correction"))
     assert "车位划线（东区）" in text_of(soup(out / "projects/u1/p2.html").select_one(".correction"))
 

@@ -67,8 +67,12 @@ def read_csv(path: Path) -> tuple[bytes, list[str], list[dict[str, str]]]:
     raw = path.read_bytes()
     assert raw.startswith(BOM), f"{path.name} does not start with the UTF-8 BOM"
     reader = csv.reader(io.StringIO(raw[len(BOM):].decode("utf-8"), newline=""))
-    header, *rows = list(reader)
-    assert all(len(row) == len(header) for row in rows)
+    labels_row, *rows = list(reader)
+    assert all(len(row) == len(labels_row) for row in rows)
+    # The header names the columns in the site's language; the round's JSON says which field each is.
+    document = read_json(path.with_suffix(".json"))
+    assert labels_row == [document["labels"][name] for name in document["fields"]]
+    header = document["fields"]
     return raw, header, [dict(zip(header, row)) for row in rows]
 
 
@@ -109,6 +113,33 @@ def test_csv_is_excel_friendly_and_matches_the_json(minimal, round_id):
     for row, item in zip(rows, document["projects"]):
         assert list(item) == document["fields"]
         assert row == {key: csv_text(value) for key, value in item.items()}
+
+
+def test_a_chinese_sites_csv_names_its_columns_in_chinese(minimal):
+    # Staff and journalists open the CSV in Excel: a zh-CN site's header row is Chinese, while
+    # the JSON keeps the stable English keys and says which header is which field.
+    site, out = minimal
+    raw = (out / "data/rounds/r2.csv").read_bytes()
+    header = next(csv.reader(io.StringIO(raw[len(BOM):].decode("utf-8"), newline="")))
+    assert header[:3] == ["轮次编号", "轮次", "公布日期"]
+    assert {"项目名称", "状态", "工作进展", "领办人", "完成时限"} <= set(header)
+    assert not {"title", "status", "progress"} & set(header)
+    assert len(set(header)) == len(header), "two columns with one header"
+    document = read_json(out / "data/rounds/r2.json")
+    assert document["fields"][:3] == ["round_id", "round_title", "round_date"]
+    assert document["labels"]["title"] == "项目名称"
+    assert all(key.isascii() for row in document["projects"] for key in row)
+
+
+def test_an_english_sites_csv_keeps_the_field_names_as_headers(tmp_path):
+    from conftest import english_site
+    site = english_site(tmp_path / "site")
+    out = tmp_path / "public"
+    built = run_cli("build", "--site", str(site), "--out", str(out), "--no-search")
+    assert built.returncode == 0, built.stderr
+    raw = (out / "data/rounds/r2.csv").read_bytes()
+    header = next(csv.reader(io.StringIO(raw[len(BOM):].decode("utf-8"), newline="")))
+    assert header == read_json(out / "data/rounds/r2.json")["fields"]
 
 
 @pytest.mark.parametrize("round_id", ["r1", "r2"])

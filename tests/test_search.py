@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from bulletin.loader import load_site
 from bulletin.i18n import load_translator
@@ -58,10 +59,15 @@ def test_index_document_escapes_and_carries_filters(minimal_site):
     document = index_document(index_body(record), "zh")
     assert 'data-pagefind-filter="unit:甲单位"' in document
     assert 'data-pagefind-filter="round:第一轮"' in document and 'data-pagefind-filter="round:第二轮"' in document
-    assert 'data-pagefind-meta="text:' in document
-    hostile = record.__class__(**{**record.__dict__, "title": '"><script>x</script>', "text": "<b>&"})
+    assert 'data-pagefind-filter="overdue:no"' in document
+    # the excerpt is cut from the latest progress only, never from the title shown above it
+    assert 'data-pagefind-meta="excerpt:正在采购灯泡"' in document or 'data-pagefind-meta="excerpt:全部更换完毕"' in document
+    assert 'data-pagefind-meta="text:' not in document
+    hostile = record.__class__(**{**record.__dict__, "title": '"><script>x</script>', "text": "<b>&",
+                                  "excerpt": "<i>&", "category": "<u>", "location": '"><x>'})
     document = index_document(index_body(hostile), "zh")
     assert "<script>" not in document and "<b>" not in document
+    assert "<i>" not in document and "<u>" not in document and "<x>" not in document
 
 
 def test_offline_data_is_a_classic_script_that_cannot_break_out(minimal_site):
@@ -90,3 +96,102 @@ def test_t2s_script_carries_the_table():
     table = json.loads(script[len("window.BULLETIN_T2S = "):-2])
     assert table["開"] == "开" and table["車"] == "车" and table["區"] == "区"
     assert all(len(k) == 1 and len(v) == 1 for k, v in table.items())
+
+
+FILTERS_SITE = Path(__file__).parent / "fixtures" / "search-filters"
+
+
+def test_records_carry_category_location_overdue_and_a_progress_only_excerpt():
+    """Overdue is judged on the latest round's date (2024-06-30), never today's; a project its unit
+    left out of that round is still judged (and marked not reported)."""
+    _, _, records = records_for(FILTERS_SITE)
+    by_url = {r.url: r for r in records}
+    lamp = by_url["projects/jsj/ludeng.html"]  # due 2024-05, in progress on 2024-06-30
+    assert lamp.overdue and lamp.category == "基础设施" and lamp.location == "东街"
+    assert lamp.excerpt == "安装过半，部分路段仍在施工。"
+    assert lamp.title not in lamp.excerpt and lamp.unit not in lamp.excerpt
+    assert lamp.head + "\n" + lamp.excerpt == lamp.latest_text
+    assert not by_url["projects/jsj/tingche.html"].overdue  # due 2024-12-31
+    assert not by_url["projects/jsj/lvhua.html"].overdue  # past due but completed
+    heating = by_url["projects/xz/gongnuan.html"]  # due 2024-06-15, not reported on 2024-06-30
+    assert heating.overdue and heating.status == "本轮未报告"
+    canteen = by_url["projects/xz/shitang.html"]
+    assert not canteen.overdue and canteen.location == "" and canteen.category == "民生保障"
+    document = index_body(canteen)
+    assert 'data-pagefind-filter="category:民生保障"' in document
+    assert "data-pagefind-filter=\"location:" not in document  # no place: no value, so no empty option
+
+
+def test_offline_rows_carry_the_filters_and_the_excerpt_apart():
+    site, translator, records = records_for(FILTERS_SITE)
+    vocabulary = filter_vocabulary(site, translator)
+    rows = {row[0]: row for row in map(json.loads, offline_rows(records, vocabulary))}
+    lamp = rows["projects/jsj/ludeng.html"]
+    assert lamp[7:] == ["东街路灯更换\n东街\n基础设施\n建设局", "安装过半，部分路段仍在施工。", "基础设施", "东街", "yes"]
+    assert rows["projects/xz/shitang.html"][9:] == ["民生保障", "", "no"]
+
+
+def test_search_page_offers_the_filters_a_citizen_understands(tmp_path):
+    """search.html as built: every filter with its label, round, unit, group and status options listed,
+    category and location left for search.js to fill from the index (hidden until then), overdue as
+    逾期 / 未逾期 with values of no language, and the message for filters that find nothing."""
+    from html.parser import HTMLParser
+
+    from conftest import run_cli
+
+    out = tmp_path / "public"
+    result = run_cli("build", "--site", str(FILTERS_SITE), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+
+    class Filters(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.holders, self.labels, self.options, self.config = {}, {}, {}, ""
+            self._select = self._label = self._option = None
+            self._in_config = False
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "p" and (attrs.get("id") or "").startswith("search-filter-"):
+                self.holders[attrs["id"][len("search-filter-"):]] = "hidden" in attrs
+            elif tag == "label" and (attrs.get("for") or "").startswith("filter-"):
+                self._label = attrs["for"][len("filter-"):]
+                self.labels[self._label] = ""
+            elif tag == "select":
+                self._select = attrs["data-filter"]
+                self.options[self._select] = []
+            elif tag == "option" and self._select:
+                self._option = [attrs["value"], ""]
+                self.options[self._select].append(self._option)
+            elif tag == "script" and attrs.get("id") == "search-config":
+                self._in_config = True
+
+        def handle_endtag(self, tag):
+            self._label = None if tag == "label" else self._label
+            self._select = None if tag == "select" else self._select
+            self._option = None if tag == "option" else self._option
+            self._in_config = False if tag == "script" else self._in_config
+
+        def handle_data(self, data):
+            if self._label:
+                self.labels[self._label] += data
+            if self._option:
+                self._option[1] += data.strip()
+            if self._in_config:
+                self.config += data
+
+    page = Filters()
+    page.feed((out / "search.html").read_text(encoding="utf-8"))
+    assert page.labels == {"round": "轮次", "unit": "单位", "group": "单位类别", "status": "最新状态",
+                           "category": "项目类别", "location": "地点", "overdue": "是否逾期"}
+    assert page.holders == {"round": False, "unit": False, "group": False, "status": False,
+                            "category": True, "location": True, "overdue": True}
+    assert page.options["round"] == [["", "全部"], ["第二轮", "第二轮"], ["第一轮", "第一轮"]]  # latest first
+    assert page.options["unit"] == [["", "全部"], ["建设局", "建设局"], ["新镇", "新镇"]]
+    assert [value for value, _ in page.options["status"]] == ["", "未启动", "推进中", "已完成", "暂缓", "已取消",
+                                                              "本轮未报告"]
+    assert page.options["category"] == page.options["location"] == [["", "全部"]]
+    assert page.options["overdue"] == [["", "全部"], ["yes", "逾期"], ["no", "未逾期"]]
+    strings = json.loads(page.config)["strings"]
+    assert strings["noneFiltered"] == "没有符合所选筛选条件的项目。请减少筛选条件，或输入关键词。"
+    assert strings["optionCount"] == "{value}（{count}）" and strings["overdue"] == "逾期"

@@ -229,7 +229,7 @@ SETTLED = """([query, filters]) => {
   if (!form || !form.hasAttribute("data-search-mode")) return false;
   const params = new URLSearchParams(location.search);
   if ((params.get("q") || "") !== query) return false;
-  for (const name of ["round", "unit", "group", "status"]) {
+  for (const name of ["round", "unit", "group", "status", "category", "location", "overdue"]) {
     if ((params.get(name) || "") !== (filters[name] || "")) return false;
   }
   const strings = JSON.parse(document.getElementById("search-config").textContent).strings;
@@ -237,7 +237,7 @@ SETTLED = """([query, filters]) => {
   const items = document.querySelectorAll("#search-results > li.search-result");
   const rendered = document.querySelectorAll("#search-results > li.search-result > h2.search-result-title a");
   if (!query && !Object.values(filters).some(Boolean)) return status === strings.hint && items.length === 0;
-  if (status === strings.none.replace("{query}", query)) return items.length === 0;
+  if (status === (query ? strings.none.replace("{query}", query) : strings.noneFiltered)) return items.length === 0;
   const [before, after] = strings.count.split("{count}");
   if (!status.startsWith(before) || !status.endsWith(after)) return false;
   const count = Number(status.slice(before.length, status.length - after.length));
@@ -413,7 +413,7 @@ def test_unit_filter_narrows_and_options_show_counts(page, mode, site_url, sampl
 
     type_query(page, "车位")
     options = page.locator("#filter-unit option")
-    expect(options).to_have_text(["全部"] + [f"{name} ({per_unit[name]})" for name in names])
+    expect(options).to_have_text(["全部"] + [f"{name}（{per_unit[name]}）" for name in names])
 
     found = choose(page, "unit", "区委办公室", "车位", {"unit": "区委办公室"})
 
@@ -421,10 +421,12 @@ def test_unit_filter_narrows_and_options_show_counts(page, mode, site_url, sampl
     assert status_line(page) == f"找到 {len(narrowed)} 个项目"
     assert_one_per_project(found, narrowed, SAMPLE)
     assert {r["unit"] for r in found} == {"区委办公室"}
-    expect(page.locator("#filter-unit option:checked")).to_have_text(f"区委办公室 ({len(narrowed)})")
-    for name in ("round", "group", "status"):  # every other filter shows counts too
+    expect(page.locator("#filter-unit option:checked")).to_have_text(f"区委办公室（{len(narrowed)}）")
+    # the other units still count what choosing them would give (faceted counts)
+    expect(options).to_have_text(["全部"] + [f"{name}（{per_unit[name]}）" for name in names])
+    for name in ("round", "group", "status", "category", "location", "overdue"):  # every other filter shows counts too
         texts = page.locator(f"#filter-{name} option").all_inner_texts()[1:]
-        assert texts and all(re.fullmatch(r".+ \(\d+\)", t) for t in texts), (name, texts)
+        assert texts and all(re.fullmatch(r".+（\d+）", t) for t in texts), (name, texts)
 
 
 def test_status_filter_alone_lists_the_completed_projects(page, mode, site_url, sample_build):
@@ -437,7 +439,7 @@ def test_status_filter_alone_lists_the_completed_projects(page, mode, site_url, 
     found = show_all(page)
     assert_one_per_project(found, expected, SAMPLE)
     assert {r["status"] for r in found} == {"已完成"}
-    expect(page.locator("#filter-status option:checked")).to_have_text(f"已完成 ({len(expected)})")
+    expect(page.locator("#filter-status option:checked")).to_have_text(f"已完成（{len(expected)}）")
 
 
 def test_a_project_left_out_of_the_latest_round_is_found_as_not_reported(page, mode, site_url, sample_build):

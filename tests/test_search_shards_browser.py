@@ -35,7 +35,7 @@ except ImportError:  # pragma: no cover - only on a machine without requirements
 SHARD_SIZE = 5
 PAGE_SIZE = 20  # results shown before "more"
 TIMEOUT_MS = 30_000
-FILTERS = ("round", "unit", "group", "status")
+FILTERS = ("round", "unit", "group", "status", "category", "location", "overdue")
 STATUS_LABELS = ("未启动", "推进中", "已完成", "暂缓", "已取消", "本轮未报告")  # the last: left out of the latest round
 
 
@@ -179,7 +179,7 @@ SETTLED = """([query, filters, pageSize]) => {
   if (!form || !form.hasAttribute("data-search-mode")) return false;
   const params = new URLSearchParams(location.search);
   if ((params.get("q") || "") !== query) return false;
-  for (const name of ["round", "unit", "group", "status"]) {
+  for (const name of ["round", "unit", "group", "status", "category", "location", "overdue"]) {
     if ((params.get(name) || "") !== (filters[name] || "")) return false;
   }
   const strings = JSON.parse(document.getElementById("search-config").textContent).strings;
@@ -187,7 +187,7 @@ SETTLED = """([query, filters, pageSize]) => {
   const items = document.querySelectorAll("#search-results > li.search-result");
   const rendered = document.querySelectorAll("#search-results > li.search-result > h2.search-result-title a");
   if (!query && !Object.values(filters).some(Boolean)) return status === strings.hint && items.length === 0;
-  if (status === strings.none.replace("{query}", query)) return items.length === 0;
+  if (status === (query ? strings.none.replace("{query}", query) : strings.noneFiltered)) return items.length === 0;
   if (status === strings.countOne) return items.length === 1 && rendered.length === 1;
   const [before, after] = strings.count.split("{count}");
   if (!status.startsWith(before) || !status.endsWith(after)) return false;
@@ -203,7 +203,7 @@ MORE_RENDERED = """(shown) => {
 
 READ_STATE = """() => {
   const options = {};
-  for (const name of ["round", "unit", "group", "status"]) {
+  for (const name of ["round", "unit", "group", "status", "category", "location", "overdue"]) {
     options[name] = Array.from(document.querySelectorAll("#filter-" + name + " option")).map(o => o.textContent);
   }
   return {
@@ -341,6 +341,17 @@ FILTER_VALUES = {
     "group": sorted({u["group"] for u in UNITS}),
     "status": list(STATUS_LABELS),
 }
+# Values the search page takes from the index (category, location): a few, each alone; overdue both ways.
+LATEST = {}
+for _round in CONFIG["rounds"]:
+    for _path in sorted((ROOT / "content" / str(_round["id"])).glob("*.yaml")):
+        for _entry in yaml.safe_load(_path.read_text(encoding="utf-8")).get("projects") or []:
+            LATEST[f"{_path.stem}/{_entry['id']}"] = _entry
+INDEX_VALUES = {
+    "category": sorted({e["category"] for e in LATEST.values() if e.get("category")})[:3],
+    "location": sorted({e["location"] for e in LATEST.values() if e.get("location")})[:3],
+    "overdue": ["yes", "no"],
+}
 
 SCENARIOS = (
     # queries: one result, a few, many, Latin digits, one character, Traditional, words found nowhere
@@ -348,10 +359,13 @@ SCENARIOS = (
     + [("5000", {})]
     # every value of every filter alone (statuses no project has included)
     + [("", {name: value}) for name, values in FILTER_VALUES.items() for value in values]
+    + [("", {name: value}) for name, values in INDEX_VALUES.items() for value in values]
     # a query with a filter, and two filters
     + [("社区", {"unit": "区人大常委会机关"}), ("社区", {"round": "第一轮公布"}),
        ("车位", {"status": "已完成"}), ("社区", {"unit": "区政协机关"}), ("", {"group": "区直部门", "status": "推进中"}),
-       ("社区", {"round": "第二轮公布", "status": "已完成"})]
+       ("社区", {"round": "第二轮公布", "status": "已完成"}),
+       ("社区", {"category": INDEX_VALUES["category"][0], "status": "推进中"}),
+       ("", {"location": INDEX_VALUES["location"][0], "overdue": "no"})]
 )
 
 
@@ -376,7 +390,7 @@ def test_sharded_index_gives_the_same_results_and_counts(page, watch, served, si
     assert sorted(merged["results"], key=lambda r: r["href"]) == sorted(one["results"], key=lambda r: r["href"])
     assert merged["options"] == one["options"], "filter counts differ"
     if query or filters:
-        assert all(re.fullmatch(r".+ \(\d+\)", text) for texts in merged["options"].values() for text in texts[1:])
+        assert all(re.fullmatch(r".+（\d+）", text) for texts in merged["options"].values() for text in texts[1:])
 
 
 def test_every_shard_answers(page, watch, served, sharded_build):

@@ -33,9 +33,9 @@ def test_sample_page_counts(sample_build):
     assert len([p for p in pages if p.startswith("projects/")]) == 28  # 27 + the dropped one
     assert len([p for p in pages if re.fullmatch(r"rounds/[^/]+/index\.html", p)]) == 2
     assert len([p for p in pages if re.fullmatch(r"rounds/[^/]+/(?!index)[^/]+\.html", p)]) == 8
-    assert len([p for p in pages if p.startswith("units/")]) == 4
-    assert {"index.html", "search.html"} <= pages
-    assert len(pages) == 44
+    assert len([p for p in pages if p.startswith("units/")]) == 5  # each unit's, and units/index.html
+    assert {"index.html", "search.html", "units/index.html"} <= pages
+    assert len(pages) == 45
 
 
 def test_round_bulletin_lists_units_with_counts_publisher_date_and_phone(sample_build):
@@ -176,7 +176,7 @@ def test_content_is_escaped_everywhere(minimal_site, tmp_path):
         html = soup(page)
         for script in html.find_all("script"):
             if script.get("src"):
-                assert script["src"].rsplit("/", 1)[-1] in ("search.js", "t2s.js"), (page, script)
+                assert script["src"].rsplit("/", 1)[-1] in ("search.js", "t2s.js", "care.js"), (page, script)
             else:  # the search page's configuration: data, never code, and no way out of the element
                 assert script.get("type") == "application/json", (page, script)
                 assert "<" not in script.string and json.loads(script.string)
