@@ -17,7 +17,8 @@ from conftest import ROOT, english_site, require_tool, run_cli, serve_folder
 
 AXE_JS = ROOT / "tests" / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 STYLESHEET = ROOT / "static" / "style.css"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900},
+             "phone-care": {"width": 390, "height": 844}}  # with the 关怀版 switch on (large text, high contrast)
 BLOCKING_IMPACTS = ("serious", "critical")
 
 # A page of every template kind; the minimal site also has a unit that sent no file in a round.
@@ -114,6 +115,8 @@ def axe_source() -> str:
 def open_page(browser, viewport: str):
     context = browser.new_context(viewport=VIEWPORTS[viewport])
     context.set_default_timeout(30_000)
+    if viewport.endswith("-care"):  # as if the reader had pressed 关怀版 on an earlier page
+        context.add_init_script("try { localStorage.setItem('bulletin-care', '1'); } catch (e) {}")
     return context, context.new_page()
 
 
@@ -171,8 +174,10 @@ def test_page_is_accessible(site, kind, viewport, sites, server, browser, axe_so
         page.evaluate(axe_source)
         violations = page.evaluate(AXE_RUN)
         structure = page.evaluate(STRUCTURE)
+        care = page.evaluate("document.documentElement.classList.contains('care')")
     finally:
         context.close()
+    assert care == viewport.endswith("-care"), f"{site}/{relative}: care mode is {care} at {viewport}"
 
     where = f"{site}/{relative} at {VIEWPORTS[viewport]['width']}px"
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]

@@ -90,6 +90,7 @@ def test_every_page_of_both_sites_is_valid_html(sample_build: Path, minimal_buil
                      "units/*.html", "units/index.html", "projects/*/*.html"):
             assert list(root.glob(kind)), f"no {kind} in {root}"
     result, messages = run_vnu(*map(str, files))
+    print(f"Nu Html Checker: {len(messages)} messages in {len(files)} pages")
     assert not messages, (f"the Nu Html Checker found {len(messages)} problem(s) in {len(files)} pages:\n"
                           + describe(messages, roots))
     assert result.returncode == 0, f"vnu.jar exited {result.returncode}:\n{result.stderr[-2000:]}"
