@@ -194,18 +194,19 @@ def forget_state(out_dir: Path) -> None:
 
 def clear_cache(out_dir: Path) -> None:
     """Empty the cache, or remove whatever took its name (a file, a link): the next build
-    is full. Its lock stays: a build may be holding it."""
+    is full. Its lock stays: a build may be holding it. So do the QR codes: each is checked
+    against its address when read (qrcode.QrCodes), so none can be stale."""
     folder = cache_folder(out_dir)
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         folder.unlink()
     elif folder.is_dir():
-        _empty(folder, keep=LOCK_FILE)
+        _empty(folder, keep={LOCK_FILE, QR_FOLDER})
 
 
-def _empty(folder: Path, keep: str) -> None:
-    """Remove what a folder holds but the entry named `keep`; what cannot be removed stays."""
+def _empty(folder: Path, keep: set[str]) -> None:
+    """Remove what a folder holds but the entries named in `keep`; what cannot be removed stays."""
     for path in folder.iterdir():
-        if path.name == keep:
+        if path.name in keep:
             continue
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
@@ -280,7 +281,7 @@ def qr_folder(out_dir: Path, base_url: str) -> Path:
     codes = cache_folder(out_dir) / QR_FOLDER
     current = hashlib.sha256(base_url.encode("utf-8")).hexdigest()[:32]
     if codes.is_dir() and not codes.is_symlink():
-        _empty(codes, keep=current)
+        _empty(codes, keep={current})
     return codes / current
 
 

@@ -145,6 +145,12 @@ def test_qr_codes_are_kept_between_builds_and_a_damaged_one_is_made_again(tmp_pa
     for repaired in (foreign, garbage):
         assert repaired.read_text(encoding="utf-8").startswith(BASE + "rounds/"), repaired.name
 
+    full = run_cli("build", "--full", "--no-search", "--site", str(site), "--out", str(out))
+    assert full.returncode == 0, full.stderr  # everything else made again; each code is checked when read
+    assert {path.name: path.stat().st_mtime_ns for path in folders[0].glob("*.svg")} == {
+        **after, foreign.name: foreign.stat().st_mtime_ns, garbage.name: garbage.stat().st_mtime_ns}
+    assert page_codes_match_their_addresses(out) == len(stored)
+
     moved = settings.read_text(encoding="utf-8").replace(BASE, "https://banshi.example.gov.cn/")
     settings.write_text(moved, encoding="utf-8")
     build(site, out)
