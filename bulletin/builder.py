@@ -35,8 +35,9 @@ from .lint import ContentWarning, all_warnings, site_file_warnings
 from .loader import SiteSources, read_site
 from .messages import pgettext
 from .model import CorrectionItem, Site, UnitRoundSummary, build_model
+from .opendata import data_index
 from .output import OutputFolder, OutputProblem, merged_files
-from .pages import ASSET_FOLDER, plan_site_pages
+from .pages import ASSET_FOLDER, DATA_INDEX, plan_site_pages
 from .problems import ContentError
 from .progress import Progress
 from .qrcode import QrCodes
@@ -231,6 +232,9 @@ class _Build:
             else:
                 dirty.append((path, section, layout))
         assemble(self.output, self.reader, dirty, [self.units_state[unit_id].key for unit_id in self.order])
+        published = {unit_id for _, unit_id in self.site.unit_rounds}  # the units with pages and a history file
+        self.output.emit(DATA_INDEX, data_index(self.config, self.site.rounds,
+                                                [unit for unit in self.site.units if unit.id in published]))
 
     def state(self) -> BuildState:
         """What this build made and from what, for the next one."""

@@ -1,5 +1,6 @@
-"""Open data beside the pages: every project entry as JSON and CSV per round, and every project's
-history as one JSON file. Field names are documented in the README ("Open data").
+"""Open data beside the pages: every project entry as JSON and CSV per round, every project's
+history as one JSON file and each unit's as a file of its own, and an index of them all.
+Field names are documented in the README ("Open data").
 
 Pure functions: each unit's rows as text parts (unit_open_data), and how a file joins every
 unit's parts (Joined layouts); assemble.py streams the files, the output folder takes them.
@@ -16,7 +17,7 @@ from typing import Any, Callable, Iterable
 from .i18n import Translator
 from .config import SiteConfig
 from .model import Entry, History, Round, Site, Step, Unit, UnitRound
-from .pages import project_path
+from .pages import ALL_PROJECTS_DATA, project_path, round_data_path, unit_data_path
 
 ENTRY_FIELDS = (
     "round_id", "round_title", "round_date", "unit_id", "unit_name", "unit_group", "number", "project_id",
@@ -166,6 +167,30 @@ def all_projects_layout(config: SiteConfig, rounds: tuple[Round, ...]) -> Joined
         "site": {"title": config.title, "publisher": config.publisher},
         "rounds": [{"id": r.id, "title": r.title, "date": r.date.isoformat()} for r in rounds],
     })
+
+
+def unit_history_file(config: SiteConfig, rounds: tuple[Round, ...], unit: Unit, histories: str) -> bytes:
+    """data/units/<unit>.json: one unit's projects with their whole history, as data/projects.json
+    has them, for a citizen or a newsroom that follows one unit (a province's whole file is
+    hundreds of MB). Made from the unit's own part, so it is rebuilt only with the unit."""
+    head = _json({
+        "site": {"title": config.title, "publisher": config.publisher},
+        "unit": {"id": unit.id, "name": unit.name, "group": unit.group},
+        "rounds": [{"id": r.id, "title": r.title, "date": r.date.isoformat()} for r in rounds],
+    })
+    return head.join([histories.encode("utf-8")])
+
+
+def data_index(config: SiteConfig, rounds: tuple[Round, ...], units: list[Unit]) -> bytes:
+    """data/index.json: every open data file there is, so a program finds a round's or a unit's
+    without reading the others. Paths are relative to the site's root, as history_url is."""
+    return (json.dumps({
+        "site": {"title": config.title, "publisher": config.publisher},
+        "all_projects": ALL_PROJECTS_DATA,
+        "rounds": [{"id": r.id, "title": r.title, "date": r.date.isoformat(),
+                    "json": round_data_path(r.id, "json"), "csv": round_data_path(r.id, "csv")} for r in rounds],
+        "units": [{"id": u.id, "name": u.name, "group": u.group, "history": unit_data_path(u.id)} for u in units],
+    }, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def _csv_value(value: Any) -> str:

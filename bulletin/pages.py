@@ -37,6 +37,12 @@ def round_data_path(round_id: str, extension: str) -> str:
 
 
 ALL_PROJECTS_DATA = "data/projects.json"
+DATA_INDEX = "data/index.json"  # which open data files there are: every round's, every unit's
+
+
+def unit_data_path(unit_id: str) -> str:
+    """Open data of one unit: its projects with their whole history (data/projects.json's share)."""
+    return f"data/units/{unit_id}.json"
 
 
 def unit_path(unit_id: str) -> str:
@@ -99,6 +105,9 @@ class Links:
 
     def all_data(self) -> str:
         return self.to(ALL_PROJECTS_DATA)
+
+    def unit_data(self, unit_id: str) -> str:
+        return self.to(unit_data_path(unit_id))
 
     def unit(self, unit_id: str) -> str:
         return self.to(unit_path(unit_id))

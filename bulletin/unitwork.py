@@ -31,9 +31,9 @@ from .lint import ContentWarning, document_text, unit_warnings
 from .loader import load_unit
 from .messages import _
 from .model import Unit, build_model
-from .opendata import unit_open_data
+from .opendata import UnitOpenData, unit_history_file, unit_open_data
 from .output import OutputProblem, write_unless_unchanged
-from .pages import plan_unit_pages
+from .pages import plan_unit_pages, unit_data_path
 from .problems import Problem
 from .progress import Progress
 from .render import Renderer
@@ -122,14 +122,15 @@ def build_unit(job: UnitJob) -> UnitOutcome:
     site = build_model(context.config, Content((job.unit,), loaded.files), loaded.corrections)
     unit = site.units[0]
     previous = job.previous_pages
-    for path, data in _unit_files(context, site, unit):
+    open_data = unit_open_data(site, unit, context.translator)
+    for path, data in _unit_files(context, site, unit, open_data):
         before = previous.get(path) if previous is not None else None
         outcome.pages[path], written = write_unless_unchanged(context.staging, path, data, before)
         if written:
             outcome.written.append(path)
 
     try:
-        outcome.parts = write_parts(context.parts_dir, job.key, unit_sections(site, unit, context))
+        outcome.parts = write_parts(context.parts_dir, job.key, unit_sections(site, unit, context, open_data))
     except OSError as error:
         raise OutputProblem(_("cannot write the build's working files into {folder}: {reason}",
                               folder=context.parts_dir, reason=error.strerror or error)) from None
@@ -137,18 +138,19 @@ def build_unit(job: UnitJob) -> UnitOutcome:
     return outcome
 
 
-def _unit_files(context: BuildContext, site, unit: Unit) -> Iterable[tuple[str, bytes]]:
-    """The unit's pages, rendered one at a time, and its feed (see feeds)."""
+def _unit_files(context: BuildContext, site, unit: Unit, open_data: UnitOpenData) -> Iterable[tuple[str, bytes]]:
+    """The unit's pages, rendered one at a time, its history as open data, and its feed (see feeds)."""
     pages = plan_unit_pages(site, unit)
     for page in pages:
         yield page.path, context.renderer.render(page, site).encode("utf-8")
+    if pages:  # a unit never published has no history to give
+        yield unit_data_path(unit.id), unit_history_file(context.config, site.rounds, unit, open_data.histories)
     if context.config.base_url and pages:  # a feed needs absolute addresses; a unit never published has none
         yield unit_feed_path(unit.id), unit_feed(site, unit, context.translator)
 
 
-def unit_sections(site, unit: Unit, context: BuildContext) -> dict[str, str]:
+def unit_sections(site, unit: Unit, context: BuildContext, data: UnitOpenData) -> dict[str, str]:
     """The unit's share of the site-wide files, by section name (see builder)."""
-    data = unit_open_data(site, unit, context.translator)
     records = search_records(site, context.translator)
     sections = {f"json:{round_id}": text for round_id, text in data.round_json.items()}
     sections.update({f"csv:{round_id}": text for round_id, text in data.round_csv.items()})

@@ -301,10 +301,38 @@ def test_pages_link_to_their_open_data(minimal, page, round_id):
         assert (out / target).is_file(), f"{page} links to {target}, which was not built"
 
 
-def test_every_round_has_its_files_and_nothing_else(minimal):
+def test_every_round_and_unit_has_its_files_and_nothing_else(minimal):
     site, out = minimal
     found = sorted(p.relative_to(out).as_posix() for p in (out / "data").rglob("*") if p.is_file())
-    assert found == ["data/projects.json", "data/rounds/r1.csv", "data/rounds/r1.json",
-                     "data/rounds/r2.csv", "data/rounds/r2.json"]
+    assert found == ["data/index.json", "data/projects.json", "data/rounds/r1.csv", "data/rounds/r1.json",
+                     "data/rounds/r2.csv", "data/rounds/r2.json", "data/units/town.json", "data/units/u1.json"]
     for path in found:
         assert not re.search(r"\s", path)
+
+
+def test_each_units_history_is_its_share_of_the_whole(minimal):
+    # A province's data/projects.json is hundreds of MB: one unit's history is a file of its own,
+    # the same projects, fields and values as the whole file has for that unit.
+    site, out = minimal
+    whole = read_json(out / "data/projects.json")
+    units = {unit["id"]: unit for unit in load(site)[1]}
+    for unit_id, unit in units.items():
+        own = read_json(out / f"data/units/{unit_id}.json")
+        assert own["unit"] == {"id": unit_id, "name": unit["name"], "group": unit["group"]}
+        assert own["site"] == whole["site"] and own["rounds"] == whole["rounds"]
+        assert own["projects"] == [p for p in whole["projects"] if p["unit_id"] == unit_id]
+        assert own["projects"], unit_id
+        unit_page = f"units/{unit_id}.html"
+        assert f"data/units/{unit_id}.json" in open_data_links(out, unit_page)
+
+
+def test_the_index_names_every_open_data_file(minimal):
+    site, out = minimal
+    index = read_json(out / "data/index.json")
+    config, units, rounds, _ = load(site)
+    assert [r["id"] for r in index["rounds"]] == rounds
+    assert [u["id"] for u in index["units"]] == [u["id"] for u in units]
+    named = [index["all_projects"]] + [r[kind] for r in index["rounds"] for kind in ("json", "csv")] + [
+        u["history"] for u in index["units"]]
+    on_disk = sorted(p.relative_to(out).as_posix() for p in (out / "data").rglob("*") if p.is_file())
+    assert sorted(named + ["data/index.json"]) == on_disk
