@@ -13,7 +13,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .model import Site, Unit, UnitRound, UnitRoundSummary, status_counts
+from .model import CorrectionItem, Round, Site, Unit, UnitRound, UnitRoundSummary, status_counts
 
 ASSET_FOLDER = "static"
 
@@ -238,9 +238,9 @@ def _home_context(site: Site) -> dict[str, Any]:
 class ListedCorrection:
     """A correction as a round's bulletin and the home page list it."""
 
-    round: Any  # model.Round
+    round: Round
     unit: Unit  # as the round shows it
-    item: Any  # model.CorrectionItem
+    item: CorrectionItem
 
 
 def round_corrections(site: Site, unit_rounds: list[UnitRound] | list[UnitRoundSummary]) -> list[ListedCorrection]:
