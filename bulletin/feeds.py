@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from .i18n import Translator
-from .model import Site, Unit
+from .model import Site, Unit, correction_items
 from .pages import draft_rounds, round_path, unit_path, unit_round_path
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -114,15 +114,18 @@ def unit_correction_entries(site: Site, unit: Unit, t: Translator) -> list[FeedE
         titles = {entry.project_id: entry.title for entry in corrected.published}
         titles.update({entry.project_id: entry.title for entry in (unit_round.entries if unit_round else ())})
         seen: dict[tuple, int] = {}
-        for notice in corrected.notices:
+        for item, notice in zip(correction_items(corrected, unit_round.entries if unit_round else ()),
+                                corrected.notices):
             kind = "redaction" if notice.redaction else "correction"
             number = seen[(kind, notice.date, notice.project_id)] = seen.get(
                 (kind, notice.date, notice.project_id), 0) + 1
             about = [rnd.title, _unit_name(site, rnd, unit.id)]
             if not notice.redaction and notice.project_id in titles:
                 about.append(titles[notice.project_id])
+            # The id keeps its form (a feed reader knows an entry by it); the link opens the notice itself.
             entries.append(FeedEntry(f"{page}#{kind}-{notice.date.isoformat()}-{notice.project_id}-{number}",
-                                     _titled(t, f"{kind}_heading", about), notice.date, page, notice.reason))
+                                     _titled(t, f"{kind}_heading", about), notice.date, f"{page}#{item.anchor}",
+                                     notice.reason))
     return entries
 
 

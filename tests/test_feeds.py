@@ -117,11 +117,16 @@ def test_every_correction_is_an_entry_and_a_redaction_says_not_what(corrected):
     found = entries(check_atom(data, BASE + "feed.xml"))
     corrections = {title: (day, link) for title, day, link in found.values() if title.startswith(("更正", "删除"))}
     assert corrections == {
-        "更正：第一轮 · 甲单位（更正） · 路灯修复": ("2021-07-05", BASE + "rounds/r1/u1.html"),
-        "删除：第一轮 · 甲单位（更正）": ("2021-07-08", BASE + "rounds/r1/u1.html"),
+        "更正：第一轮 · 甲单位（更正） · 路灯修复": ("2021-07-05", BASE + "rounds/r1/u1.html#correction.1"),
+        "删除：第一轮 · 甲单位（更正）": ("2021-07-08", BASE + "rounds/r1/u1.html#correction.2"),
         "更正：第一轮": ("2021-07-06", BASE + "rounds/r1/index.html"),  # the hotline, the site's own value
         "更正：第一轮 · 甲单位（更正）": ("2021-07-06", BASE + "rounds/r1/u1.html"),  # the unit's name
     }, found
+    for title, (_, link) in corrections.items():  # each links to its notice on the unit's list
+        page, _, anchor = link.removeprefix(BASE).partition("#")
+        if anchor:
+            html = (corrected / page).read_text(encoding="utf-8")
+            assert f'id="{anchor}"' in html, (title, link)
     summaries = {entry.title: entry.get("summary") for entry in feedparser.parse(data).entries}
     assert summaries["更正：第一轮 · 甲单位（更正） · 路灯修复"] == "经核实，状态公布有误"
     u1 = entries(check_atom((corrected / "units/u1.xml").read_bytes(), BASE + "units/u1.xml"))
