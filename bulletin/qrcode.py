@@ -80,10 +80,3 @@ def page_qr_svg(url: str, label: str, body: str | None = None) -> Markup:
     title = Markup("<title>{label}</title>").format(label=label)
     head, _, rest = body[len(opening):].partition(">")
     return named + Markup(head) + Markup(">") + title + Markup(rest)
-
-
-def qr_matrix(url: str) -> tuple[tuple[int, ...], ...]:
-    """The code's modules (1 dark, 0 light), without the quiet zone: what tests compare."""
-    code = segno.make(url, error=ERROR_CORRECTION, boost_error=False, micro=False)
-    return tuple(tuple(row) for row in code.matrix)
-
