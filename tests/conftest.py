@@ -42,6 +42,15 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
                           capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300)
 
 
+def build_site(site: Path, out: Path, *options: str, lang: str | None = "en") -> Path:
+    """`python build.py build --site SITE --out OUT [options]`, which must succeed without a
+    traceback; the output folder."""
+    result = run_cli("build", "--site", str(site), "--out", str(out), *options, lang=lang)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    return out
+
+
 def read_lines(stream, lines: "queue.Queue[str]") -> None:
     """Every line a running command prints, into `lines` (run it in a thread)."""
     for line in stream:

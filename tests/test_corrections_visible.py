@@ -25,7 +25,7 @@ from bs4 import BeautifulSoup
 from bulletin.model import Change
 from bulletin.render import change_diff
 from bulletin.worddiff import DELETED, EQUAL, INSERTED, MAX_DIFF_TOKENS, Segment, tokens, word_diff
-from conftest import ROOT, MINIMAL_SITE, run_cli, write_site
+from conftest import build_site, run_cli, write_site, MINIMAL_SITE, ROOT
 
 PHONE = "13900001111"
 STATE_MISSING = re.compile(r"^(\S+?):(\d+):\d+: correction \d+: state is missing: add state: ([a-p]{12}) ")
@@ -79,18 +79,11 @@ def corrected_site(folder: Path) -> Path:
     return site
 
 
-def build(site: Path, out: Path, *extra: str) -> Path:
-    result = run_cli("build", "--site", str(site), "--out", str(out), *extra)
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return out
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("visible")
     site = corrected_site(root / "site")
-    return site, build(site, root / "public")
+    return site, build_site(site, root / "public")
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -219,7 +212,7 @@ def test_the_home_page_lists_the_latest_corrections_newest_first_with_their_roun
 
 
 def test_a_site_without_corrections_lists_none(tmp_path):
-    out = build(write_site(tmp_path / "site", MINIMAL_SITE), tmp_path / "public")
+    out = build_site(write_site(tmp_path / "site", MINIMAL_SITE), tmp_path / "public")
     assert soup(out / "index.html").select("section.latest-corrections, .corrected-mark") == []
     assert soup(out / "rounds/r1/index.html").select("section.round-corrections") == []
 
@@ -230,7 +223,7 @@ def test_a_one_file_rebuild_lists_a_corrected_title_as_a_full_build_does(built, 
     site, _ = built
     copy = tmp_path / "site"
     shutil.copytree(site, copy)
-    out = build(copy, tmp_path / "incremental")
+    out = build_site(copy, tmp_path / "incremental")
     u1 = copy / "content/r1/u1.yaml"
     edit(u1, "title: 车位划线（东区）", "title: 车位划线（东区停车场）")
     # the correction's state pinned the old title: removed, check names the new one
@@ -238,8 +231,8 @@ def test_a_one_file_rebuild_lists_a_corrected_title_as_a_full_build_does(built, 
     assert removed == 1
     u1.write_text(text, encoding="utf-8")
     give_states(copy)
-    build(copy, out)
-    full = build(copy, tmp_path / "full", "--full")
+    build_site(copy, out)
+    full = build_site(copy, tmp_path / "full", "--full")
     for page in ("index.html", "rounds/r1/index.html", "rounds/r1/u1.html"):
         assert (out / page).read_bytes() == (full / page).read_bytes(), page
     assert "第2项“车位划线（东区停车场）”" in text_of(soup(out / "index.html").select_one("section.latest-corrections"))
@@ -300,7 +293,7 @@ def test_the_english_interface_says_the_same(built, tmp_path):
     copy = tmp_path / "site"
     shutil.copytree(site, copy)
     edit(copy / "site.yaml", "title:", "language: en\ntitle:")
-    out = build(copy, tmp_path / "public")
+    out = build_site(copy, tmp_path / "public")
     page = soup(out / "rounds/r1/u1.html")
     assert text_of(page.find(id="correction.1").select_one(".correction-item")) == "Correcteditem:No.3,“垃圾清运”"
     assert text_of(page.select_one("li#p3 .corrected-mark a")) == "Corrected,seethecorrectionnotice"

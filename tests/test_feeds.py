@@ -12,7 +12,7 @@ import feedparser
 import pytest
 
 from bulletin.feeds import SITEMAP_LIMIT, sitemap_file_names, sitemap_files
-from conftest import MINIMAL_SITE, corrected_site, run_cli, write_site
+from conftest import build_site, corrected_site, run_cli, write_site, MINIMAL_SITE
 
 BASE = "https://example.gov.cn/banshishi/"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -26,12 +26,6 @@ def with_base_url(site: Path) -> Path:
     settings = site / "site.yaml"
     settings.write_text(f"base_url: {BASE}\n" + settings.read_text(encoding="utf-8"), encoding="utf-8")
     return site
-
-
-def build(site: Path, out: Path, *options: str) -> Path:
-    result = run_cli("build", "--site", str(site), "--out", str(out), *options)
-    assert result.returncode == 0, result.stderr
-    return out
 
 
 def output_files(out: Path) -> dict[str, bytes]:
@@ -82,13 +76,13 @@ def entries(feed: ET.Element) -> dict[str, tuple[str, str, str]]:
 @pytest.fixture(scope="module")
 def minimal_build(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("feeds")
-    return build(with_base_url(write_site(root / "site", MINIMAL_SITE)), root / "public")
+    return build_site(with_base_url(write_site(root / "site", MINIMAL_SITE)), root / "public")
 
 
 @pytest.fixture(scope="module")
 def corrected(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("feeds-corrected")
-    return build(with_base_url(corrected_site(root / "site")), root / "public")
+    return build_site(with_base_url(corrected_site(root / "site")), root / "public")
 
 
 def test_site_feed_has_one_entry_per_round_newest_first(minimal_build):
@@ -140,7 +134,7 @@ def test_feed_text_is_escaped(tmp_path):
     settings = site / "site.yaml"
     settings.write_text(settings.read_text(encoding="utf-8").replace("title: 第一轮", "title: 第一轮 <b>&amp;</b>"),
                         encoding="utf-8")
-    out = build(site, tmp_path / "public")
+    out = build_site(site, tmp_path / "public")
     feed = check_atom((out / "feed.xml").read_bytes(), BASE + "feed.xml")
     assert "第一轮 <b>&amp;</b>" in [title for title, _, _ in entries(feed).values()]
 
@@ -181,7 +175,7 @@ def test_canonical_link_on_every_page_with_base_url(minimal_build, tmp_path):
 
 
 def test_without_base_url_no_absolute_address_anywhere(tmp_path):
-    out = build(write_site(tmp_path / "site", MINIMAL_SITE), tmp_path / "public")
+    out = build_site(write_site(tmp_path / "site", MINIMAL_SITE), tmp_path / "public")
     files = output_files(out)
     assert not [path for path in files if path.endswith(".xml")]
     for path, data in files.items():
@@ -197,11 +191,11 @@ def test_draft_rounds_never_appear(tmp_path):
     site = with_base_url(write_site(tmp_path / "site", MINIMAL_SITE))
     started = run_cli("new-round", "r3", "--title", "第三轮", "--date", "2021-10-25", "--site", str(site))
     assert started.returncode == 0, started.stderr
-    out = build(site, tmp_path / "public")
+    out = build_site(site, tmp_path / "public")
     for path, data in output_files(out).items():
         if path.endswith(".xml"):
             assert b"r3" not in data and "第三轮".encode() not in data, path
-    preview = build(site, tmp_path / "preview", "--drafts")
+    preview = build_site(site, tmp_path / "preview", "--drafts")
     assert (preview / "rounds/r3/index.html").is_file()
     assert not (preview / "sitemap.xml").exists()  # a preview is kept out of search engines
     assert b"r3" not in (preview / "feed.xml").read_bytes()
@@ -210,8 +204,8 @@ def test_draft_rounds_never_appear(tmp_path):
 
 def test_same_content_same_bytes(tmp_path):
     site = with_base_url(write_site(tmp_path / "site", MINIMAL_SITE))
-    first = output_files(build(site, tmp_path / "one"))
-    second = output_files(build(site, tmp_path / "two"))
+    first = output_files(build_site(site, tmp_path / "one"))
+    second = output_files(build_site(site, tmp_path / "two"))
     followed = [path for path in first if path.endswith(".xml")]
     assert followed == ["feed.xml", "sitemap.xml", "units/town.xml", "units/u1.xml"]
     assert {path: first[path] for path in followed} == {path: second[path] for path in followed}
@@ -225,11 +219,11 @@ def test_incremental_build_after_a_correction_equals_a_full_build(tmp_path):
     # the site feed must notice the change through u1's stored share of it (not through site.yaml)
     unit_file.write_text(corrected_unit.split("corrections:")[0].replace(
         "status: completed\n    progress: 已全部更换", "status: in_progress\n    progress: 正在采购灯泡"), encoding="utf-8")
-    out = build(site, tmp_path / "public")
+    out = build_site(site, tmp_path / "public")
     assert "路灯修复".encode() not in (out / "feed.xml").read_bytes()
     unit_file.write_text(corrected_unit, encoding="utf-8")
-    build(site, out)
-    full = build(site, tmp_path / "full", "--full")
+    build_site(site, out)
+    full = build_site(site, tmp_path / "full", "--full")
     incremental, whole = output_files(out), output_files(full)
     assert sorted(incremental) == sorted(whole)
     assert [path for path in whole if incremental[path] != whole[path]] == []

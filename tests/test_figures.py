@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import english_site, run_cli, write_site, MINIMAL_SITE
+from conftest import build_site, english_site, write_site, MINIMAL_SITE
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -37,19 +37,13 @@ def words(element) -> str:
 @pytest.fixture(scope="module")
 def minimal_build(tmp_path_factory) -> Path:
     site = write_site(tmp_path_factory.mktemp("figures-minimal") / "site", MINIMAL_SITE)
-    out = site.parent / "public"
-    result = run_cli("build", "--site", str(site), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out
+    return build_site(site, site.parent / "public")
 
 
 @pytest.fixture(scope="module")
 def minimal_build_en(tmp_path_factory) -> Path:
     site = english_site(tmp_path_factory.mktemp("figures-minimal-en") / "site")
-    out = site.parent / "public"
-    result = run_cli("build", "--site", str(site), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out
+    return build_site(site, site.parent / "public")
 
 
 @pytest.fixture(params=["sample", "minimal", "minimal_en"])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import run_cli, write_site
+from conftest import build_site, run_cli, write_site
 
 FOOTER = """
 footer:
@@ -90,13 +90,6 @@ def make_site(folder: Path, settings: str) -> Path:
     })
 
 
-def build(site: Path, out: Path) -> Path:
-    result = run_cli("build", "--site", str(site), "--out", str(out), lang="zh-CN")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
-    return out
-
-
 def page(out: Path, relative: str) -> BeautifulSoup:
     return BeautifulSoup((out / relative).read_text(encoding="utf-8"), "html.parser")
 
@@ -109,13 +102,13 @@ def meta(soup: BeautifulSoup, name: str) -> str | None:
 @pytest.fixture(scope="module")
 def full(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("gov-full")
-    return build(make_site(folder / "site", FOOTER), folder / "out")
+    return build_site(make_site(folder / "site", FOOTER), folder / "out", lang="zh-CN")
 
 
 @pytest.fixture(scope="module")
 def bare(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("gov-bare")
-    return build(make_site(folder / "site", ""), folder / "out")
+    return build_site(make_site(folder / "site", ""), folder / "out", lang="zh-CN")
 
 
 EVERY_PAGE = ("index.html", "search.html", "rounds/r2/index.html", "rounds/r2/u1.html", "units/u1.html",

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import MINIMAL_SITE, run_cli, serve_folder, write_site
+from conftest import build_site, run_cli, serve_folder, write_site, MINIMAL_SITE
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 768}
@@ -71,10 +71,7 @@ ROUND_TITLES = {"r1": "第一轮", "r2": "第二轮", "r3": "第三轮"}
 @pytest.fixture(scope="module")
 def gap_build(tmp_path_factory) -> Path:
     site = write_site(tmp_path_factory.mktemp("gap") / "site", GAP_SITE)
-    out = site.parent / "public"
-    result = run_cli("build", "--site", str(site), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out
+    return build_site(site, site.parent / "public")
 
 
 def read(root: Path, relative: str) -> BeautifulSoup:
@@ -241,6 +238,16 @@ def visit(page, url: str, kind: str = "") -> None:
         page.wait_for_load_state("networkidle")
 
 
+def measure(browser, url: str, script: str, *arguments, kind: str = "", **page_options):
+    """What `script` finds on the page at `url`, opened in a fresh phone-sized context (new_page)."""
+    context, page = new_page(browser, **page_options)
+    try:
+        visit(page, url, kind)
+        return page.evaluate(script, *arguments)
+    finally:
+        context.close()
+
+
 SIDEWAYS = """() => {
   const limit = document.documentElement.clientWidth + 1;
   const sticksOut = el => el.getBoundingClientRect().right > limit;
@@ -290,12 +297,7 @@ UNIT_TABLE = """() => {
 
 
 def test_home_unit_table_becomes_cards_on_a_phone_with_labels_beside_values(sample_build, server, browser):
-    context, page = new_page(browser)
-    try:
-        visit(page, f"{server}/index.html")
-        table = page.evaluate(UNIT_TABLE)
-    finally:
-        context.close()
+    table = measure(browser, f"{server}/index.html", UNIT_TABLE)
     assert table["display"] != "table" and not table["headVisible"], table["display"]
     assert len(table["names"]) >= 4
     for name in table["names"]:  # once broken one character per line
@@ -308,12 +310,7 @@ def test_home_unit_table_becomes_cards_on_a_phone_with_labels_beside_values(samp
 
 
 def test_home_unit_table_is_still_a_table_on_a_desktop(sample_build, server, browser):
-    context, page = new_page(browser, viewport=DESKTOP)
-    try:
-        visit(page, f"{server}/index.html")
-        table = page.evaluate(UNIT_TABLE)
-    finally:
-        context.close()
+    table = measure(browser, f"{server}/index.html", UNIT_TABLE, viewport=DESKTOP)
     assert table["display"] == "table" and table["headVisible"]
     assert all(cell["shown"] in ("none", "normal") for cell in table["cells"]), table["cells"][:3]
     rows = {cell["row"] for cell in table["cells"]}
@@ -337,12 +334,7 @@ TAP_SIZES = """selectors => selectors.flatMap(selector => [...document.querySele
 @pytest.mark.parametrize("kind", KINDS)
 def test_tap_targets_are_at_least_44px_square_on_a_phone(kind, sample_build, server, browser):
     relative = phone_pages(sample_build)[kind]
-    context, page = new_page(browser)
-    try:
-        visit(page, f"{server}/{relative}", kind)
-        targets = page.evaluate(TAP_SIZES, list(TAP_TARGETS))
-    finally:
-        context.close()
+    targets = measure(browser, f"{server}/{relative}", TAP_SIZES, list(TAP_TARGETS), kind=kind)
     measured = {target["selector"] for target in targets}
     assert {".site-nav a", ".care-switch"} <= measured, measured  # the header's, on every page
     small = [t for t in targets if t["width"] < 43.5 or t["height"] < 43.5]
@@ -368,12 +360,7 @@ TEXT_STYLE = """() => {
 @pytest.mark.parametrize("kind", KINDS)
 def test_text_is_at_least_16px_with_line_height_1_5(kind, sample_build, server, browser):
     relative = phone_pages(sample_build)[kind]
-    context, page = new_page(browser)
-    try:
-        visit(page, f"{server}/{relative}", kind)
-        found = page.evaluate(TEXT_STYLE)
-    finally:
-        context.close()
+    found = measure(browser, f"{server}/{relative}", TEXT_STYLE, kind=kind)
     assert found["size"] >= 16 and found["ratio"] >= 1.5, found
     assert not found["small"], f"{relative}: text under 16px:\n" + "\n".join(found["small"])
     assert not found["tight"], f"{relative}: line height under 1.5:\n" + "\n".join(found["tight"])

@@ -14,7 +14,7 @@ import pytest
 import segno
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, run_cli, serve_folder
+from conftest import build_site, run_cli, serve_folder, ROOT
 
 BASE = "https://www.example.gov.cn/banshishi/"
 ROUND = "2021-2"
@@ -33,22 +33,16 @@ def sample_site(folder: Path, base_url: str | None) -> Path:
     return folder
 
 
-def build(site: Path, out: Path) -> Path:
-    result = run_cli("build", "--no-search", "--site", str(site), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out
-
-
 @pytest.fixture(scope="module")
 def with_base(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("print-base")
-    return build(sample_site(root / "site", BASE), root / "public")
+    return build_site(sample_site(root / "site", BASE), root / "public", "--no-search")
 
 
 @pytest.fixture(scope="module")
 def without_base(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("print-nobase")
-    return build(sample_site(root / "site", None), root / "public")
+    return build_site(sample_site(root / "site", None), root / "public", "--no-search")
 
 
 def unit_round_pages(out: Path) -> list[Path]:
@@ -122,7 +116,7 @@ def test_qr_codes_are_kept_between_builds_and_a_damaged_one_is_made_again(tmp_pa
     # changes: their codes are read back from the build cache instead of being made again.
     from bulletin.cache import cache_folder
     site = sample_site(tmp_path / "site", BASE)
-    out = build(site, tmp_path / "public")
+    out = build_site(site, tmp_path / "public", "--no-search")
     folders = list((cache_folder(out) / "qr").iterdir())
     assert len(folders) == 1
     stored = sorted(folders[0].glob("*.svg"))
@@ -137,7 +131,7 @@ def test_qr_codes_are_kept_between_builds_and_a_damaged_one_is_made_again(tmp_pa
 
     settings = site / "site.yaml"
     settings.write_text(settings.read_text(encoding="utf-8") + "# 改了一行注释：每个页面重新生成\n", encoding="utf-8")
-    build(site, out)
+    build_site(site, out, "--no-search")
     assert page_codes_match_their_addresses(out) == len(stored)
     assert "onload" not in "".join(path.read_text(encoding="utf-8") for path in unit_round_pages(out))
     after = {path.name: path.stat().st_mtime_ns for path in folders[0].glob("*.svg")}
@@ -145,15 +139,14 @@ def test_qr_codes_are_kept_between_builds_and_a_damaged_one_is_made_again(tmp_pa
     for repaired in (foreign, garbage):
         assert repaired.read_text(encoding="utf-8").startswith(BASE + "rounds/"), repaired.name
 
-    full = run_cli("build", "--full", "--no-search", "--site", str(site), "--out", str(out))
-    assert full.returncode == 0, full.stderr  # everything else made again; each code is checked when read
+    build_site(site, out, "--full", "--no-search")  # everything else made again; each code is checked when read
     assert {path.name: path.stat().st_mtime_ns for path in folders[0].glob("*.svg")} == {
         **after, foreign.name: foreign.stat().st_mtime_ns, garbage.name: garbage.stat().st_mtime_ns}
     assert page_codes_match_their_addresses(out) == len(stored)
 
     moved = settings.read_text(encoding="utf-8").replace(BASE, "https://banshi.example.gov.cn/")
     settings.write_text(moved, encoding="utf-8")
-    build(site, out)
+    build_site(site, out, "--no-search")
     now = list((cache_folder(out) / "qr").iterdir())
     assert len(now) == 1 and now[0] != folders[0], "the old address's codes are dropped"
 
@@ -190,7 +183,7 @@ def test_without_base_url_no_qr_no_address_and_check_says_so(without_base, tmp_p
 
 
 def test_two_builds_give_the_same_bytes(with_base, tmp_path):
-    again = build(sample_site(tmp_path / "site", BASE), tmp_path / "public")
+    again = build_site(sample_site(tmp_path / "site", BASE), tmp_path / "public", "--no-search")
     for path in unit_round_pages(with_base):
         relative = path.relative_to(with_base)
         assert (again / relative).read_bytes() == path.read_bytes(), relative

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import build_site
 from test_search_browser import (  # noqa: F401 - fixtures are found by name
     MODES, SAMPLE, choose, expect, load_projects, mixed_script_build, mixed_script_site, mode, open_search,
     results, servers, show_all, site_url, status_line, type_query, wait_settled)
@@ -27,10 +27,7 @@ COUNT = re.compile(r"(.+)（(\d+)）")
 
 @pytest.fixture(scope="module")
 def filters_build(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("search-filters") / "public"
-    result = run_cli("build", "--site", str(FILTERS_SITE), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out
+    return build_site(FILTERS_SITE, tmp_path_factory.mktemp("search-filters") / "public")
 
 
 def option_counts(page, name: str) -> dict[str, int]:
