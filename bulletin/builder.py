@@ -232,9 +232,7 @@ class _Build:
             else:
                 dirty.append((path, section, layout))
         assemble(self.output, self.reader, dirty, [self.units_state[unit_id].key for unit_id in self.order])
-        published = {unit_id for _, unit_id in self.site.unit_rounds}  # the units with pages and a history file
-        self.output.emit(DATA_INDEX, data_index(self.config, self.site.rounds,
-                                                [unit for unit in self.site.units if unit.id in published]))
+        self.output.emit(DATA_INDEX, data_index(self.config, self.site.rounds, self.site.listed_units))
 
     def state(self) -> BuildState:
         """What this build made and from what, for the next one."""
@@ -249,7 +247,7 @@ class _Build:
                                                                                                ASSET_FOLDER + "/")))
         return BuildReport(
             rounds=len(self.site.rounds),
-            units=len({unit_id for _, unit_id in self.site.unit_rounds}),
+            units=len(self.site.listed_units),
             projects=sum(state.summary.projects for state in self.units_state.values()),
             entries=sum(state.summary.entries for state in self.units_state.values()),
             pages=pages, files=len(records), seconds=0.0,

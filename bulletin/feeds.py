@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from .i18n import Translator
-from .model import Site, Unit, correction_items
+from .model import Site, Unit
 from .pages import draft_rounds, round_path, unit_path, unit_round_path
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -106,22 +106,15 @@ def unit_correction_entries(site: Site, unit: Unit, t: Translator) -> list[FeedE
     A redaction's entry says when and why, never what, as its notice does."""
     entries = []
     for rnd in _public_rounds(site):
-        corrected = site.corrections.get((rnd.id, unit.id))
-        if corrected is None:
-            continue
         page = unit_round_path(rnd.id, unit.id)
-        unit_round = site.unit_rounds.get((rnd.id, unit.id))
-        titles = {entry.project_id: entry.title for entry in corrected.published}
-        titles.update({entry.project_id: entry.title for entry in (unit_round.entries if unit_round else ())})
         seen: dict[tuple, int] = {}
-        for item, notice in zip(correction_items(corrected, unit_round.entries if unit_round else ()),
-                                corrected.notices):
+        for item, notice in site.correction_notices(rnd.id, unit.id):
             kind = "redaction" if notice.redaction else "correction"
             number = seen[(kind, notice.date, notice.project_id)] = seen.get(
                 (kind, notice.date, notice.project_id), 0) + 1
             about = [rnd.title, _unit_name(site, rnd, unit.id)]
-            if not notice.redaction and notice.project_id in titles:
-                about.append(titles[notice.project_id])
+            if not notice.redaction and item.number:  # the item as the list shows it, or as first published
+                about.append(item.title)
             # The id keeps its form (a feed reader knows an entry by it); the link opens the notice itself.
             entries.append(FeedEntry(f"{page}#{kind}-{notice.date.isoformat()}-{notice.project_id}-{number}",
                                      _titled(t, f"{kind}_heading", about), notice.date, f"{page}#{item.anchor}",

@@ -301,6 +301,13 @@ class Site:
                                                  *notice.redacted_in))}
 
     @property
+    def listed_units(self) -> tuple[Unit, ...]:
+        """The units with a list in some round, in display order: those with pages of their own
+        (units/<unit>.html) and a history file."""
+        listed = {unit_id for _, unit_id in self.unit_rounds}
+        return tuple(unit for unit in self.units if unit.id in listed)
+
+    @property
     def latest_round(self) -> Round:
         return self.rounds[-1]
 

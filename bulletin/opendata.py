@@ -181,7 +181,7 @@ def unit_history_file(config: SiteConfig, rounds: tuple[Round, ...], unit: Unit,
     return head.join([histories.encode("utf-8")])
 
 
-def data_index(config: SiteConfig, rounds: tuple[Round, ...], units: list[Unit]) -> bytes:
+def data_index(config: SiteConfig, rounds: tuple[Round, ...], units: tuple[Unit, ...]) -> bytes:
     """data/index.json: every open data file there is, so a program finds a round's or a unit's
     without reading the others. Paths are relative to the site's root, as history_url is."""
     return (json.dumps({
