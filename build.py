@@ -108,8 +108,7 @@ OUT_HELP = _("Output folder (default: public/ in the site folder).")
                     "differ; the result is byte for byte what a full build gives."))
 @site_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), metavar=FOLDER, default=None, help=OUT_HELP)
-@click.option("--no-search", is_flag=True,
-              help=_("Skip the Pagefind index (faster; the search page then uses its offline data)."))
+@click.option("--no-search", is_flag=True, hidden=True)  # kept for scripts: the search index is now always made, cheaply
 @click.option("--full", is_flag=True,
               help=_("Build everything again, ignoring what the last build of this folder left to reuse."))
 @click.option("--jobs", metavar=NUMBER, type=whole_number(1, 32), default=None,
@@ -128,8 +127,7 @@ def build(site_dir: Path, out_dir: Path | None, no_search: bool, full: bool, job
     out_dir = out_dir or site_dir / PUBLIC_FOLDER
     progress = Progress()
     try:
-        report = build_site(site_dir, out_dir, with_search=not no_search, progress=progress, jobs=jobs,
-                            full=full, drafts=drafts)
+        report = build_site(site_dir, out_dir, progress=progress, jobs=jobs, full=full, drafts=drafts)
     except BUILD_PROBLEMS as error:
         progress.done()
         report_failure(error, _("nothing was written; {folder} is unchanged.", folder=out_dir))

@@ -8,30 +8,37 @@ province run may be stopped midway; results are saved after each step):
 
 1. generates the synthetic site (bench/generate.py) into OUT/<scale>/site, once: it is kept and
    reused while the generator's arguments and source are the same (OUT/<scale>/site.stamp.json);
-2. "full": times our build, each run a fresh process under /usr/bin/time (wall seconds by
-   time.perf_counter around the child, CPU seconds and peak resident memory from GNU time),
-   without search and with search, each a cold build: into a folder that does not exist yet,
-   its build cache (the hidden `.<folder>.cache` beside it) removed too; counts pages (.html
-   files) and measures pagefind/ and search/offline-data.js;
+2. "full": times our build (`build.py build`: the search index is always made), each run a fresh
+   process under /usr/bin/time (wall seconds by time.perf_counter around the child, CPU seconds
+   and the peak resident memory of the largest single process from GNU time, and the peak of the
+   SUM over the process and all its descendants, workers included, sampled by bench/memory.py),
+   of the site as generated and of the same site with `base_url` in its site.yaml (a copy of the
+   site, its content hard-linked: QR codes on the printed pages, feeds and sitemaps), each a cold
+   build: into a folder that does not exist yet, its build cache (the hidden `.<folder>.cache`
+   beside it, which also keeps the QR codes) removed too; counts pages (.html files);
 3. "hugo": when `hugo` is installed, converts the same site into Hugo content
    (bench/hugo_content.py, layouts in bench/hugo/; cached like the site) and times
    `hugo --quiet` into a fresh folder;
-4. "index": the indexing step as a build does it (bench/index_step.py): the no-search output of
-   step 2 is brought to a fresh no-search state with its cache (`build.py build --no-search` into
-   it again: nothing to do right after step 2), then a build WITH search into it, in the
-   measured process, rebuilds no unit and only indexes the search shards; its time, shards, the
-   pagefind binaries' peak memory (one process, and the sum of those running at once) and the
-   Python process's; the folder is put back to its no-search state afterwards;
+4. "files" (also accepted as "index", its name when it measured Pagefind): the size distribution
+   of the files a citizen's browser loads from the full build's output (bench/files.py: every
+   .html page, static/**, search/**; not data/** nor feeds or sitemaps), its 10 largest, search/
+   and data/ apart, and whether the issue's limit (no such file over 2 MB) holds;
 5. "rebuilds": incremental builds, each keeping the build cache: a rebuild with nothing changed,
-   into the existing with-search output, and a rebuild after appending a sentence to one
+   into the existing output of the full build, and a rebuild after appending a sentence to one
    project's progress in one unit file of the latest round (restored afterwards), counting files
    rewritten (new inode or mtime) and files whose bytes changed, with the build's own summary
-   ("N files written, M removed, K of U units rebuilt"), and their ratio to the full builds;
+   ("N files written, M removed, K of U units rebuilt"), and their ratio to the full build, held
+   against the issue's targets (one edit: ≤ 15 % of the full build at city scale and within 2× the
+   nothing-changed rebuild; ≤ 2 % at province scale);
 6. "import": `build.py import` of a ledger workbook (bench/ledger.py, --import-rows rows, one sheet
    with a unit column) into a new round of a site made for it by bench/generate.py (the scale's
    units, as many projects as rows, 2 rounds), with --dry-run and for real, each into a fresh copy
-   of the site given a round by `new-round --empty`; beside the cold no-search build of that same
-   site, for the ratio (see import_step).
+   of the site given a round by `new-round --empty`; beside the cold build of that same site, for
+   the ratio (see import_step);
+7. "latency": search latency in Chromium (bench/latency.py, in a separate process): 20 queries
+   derived from the site's project titles, on the output of the full build of step 2 as the steps
+   before left it, served by a local static server and opened from file://; the time from the
+   navigation's start to the first result shown (see latency_step).
 
 Every measured command runs with a timeout (--timeout) and an address-space cap (--mem-cap-gb)
 set in the child; a command that exceeds either is reported as failed, not fatal.
@@ -59,6 +66,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from files import LIMIT_BYTES, describe as describe_files, measure_files, size as size_text  # bench/files.py
+from memory import TreeMemorySampler  # bench/memory.py
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 GNU_TIME = "/usr/bin/time"
@@ -67,17 +77,29 @@ SCALES = {
     "city": {"units": 60, "projects": 1200, "rounds": 6},
     "province": {"units": 2000, "projects": 100000, "rounds": 6},
 }
+# "full_search" keeps its key from when a build could leave the index out: results.json files of
+# that time stay comparable (it was, and is, what `build.py build` does).
 ROWS = {
-    "full_no_search": "full build, no search (fresh folder)",
-    "full_search": "full build with search (fresh folder)",
+    "full_search": "full build (fresh folder)",
+    "full_base_url": "full build with base_url (QR codes, feeds; fresh folder)",
     "noop_rebuild": "rebuild, nothing changed",
     "one_file_rebuild": "rebuild after editing one unit file",
     "hugo_full": "Hugo full build (fresh folder)",
-    "import_site_build": "import site: full build, no search (fresh folder)",
+    "import_site_build": "import site: full build (fresh folder)",
     "import_dry_run": "import ledger workbook, --dry-run",
     "import_real": "import ledger workbook into a new round",
 }
-STEPS = ("full", "hugo", "index", "rebuilds", "import")
+# Rows earlier versions of this harness measured: shown when an old results.json has them.
+OLD_ROWS = {"full_no_search": "full build, no search (earlier harness; --no-search now does nothing)"}
+FULL_ROWS = ("full_search", "full_base_url")
+STEPS = ("full", "hugo", "files", "rebuilds", "import", "latency")
+STEP_ALIASES = {"index": "files"}  # the files step replaced the Pagefind index step
+BASE_URL = "https://example.gov.cn/"
+LIMIT_MB = LIMIT_BYTES / 2**20  # no file a page or the search loads above it
+MEMORY_LIMIT_MB = 1536  # the issue: the whole build, workers included, within 1.5 GB
+# the issue's targets for the one-edit rebuild, as a share of the full build
+ONE_EDIT_TARGET = {"city": 0.15, "province": 0.02}
+ONE_EDIT_TIMES_NOOP = 2  # at city scale, also within twice the nothing-changed rebuild
 IMPORT_SUMMARY_LINES = ("Units:", "Matched", "Dry run", "Wrote")  # what `build.py --lang en import` sums up
 IMPORT_ROUND = "next"  # the round `new-round --empty` adds to the import site before each import
 EDIT_UNIT = "u0001"
@@ -101,12 +123,17 @@ def measure(command: list[str], *, timeout: float, mem_cap_gb: float, cwd: Path 
     started = time.perf_counter()
     process = subprocess.Popen(full, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True, preexec_fn=_limits(int(mem_cap_gb * 2**30)))
+    # everything under GNU time (the command, its workers and their children), summed
+    sampler = TreeMemorySampler(process.pid)
+    sampler.start()
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
         os.killpg(process.pid, signal.SIGKILL)  # GNU time and everything under it
         stdout, stderr = process.communicate()
+    finally:
+        sampler.stop()
     seconds = time.perf_counter() - started
     peak_kb = cpu = None
     try:
@@ -117,7 +144,7 @@ def measure(command: list[str], *, timeout: float, mem_cap_gb: float, cwd: Path 
     finally:
         os.unlink(time_file)
     result = {"ok": process.returncode == 0 and not timed_out, "seconds": round(seconds, 3),
-              "peak_kb": peak_kb, "cpu_s": cpu, "load_before": round(load, 2),
+              "peak_kb": peak_kb, "cpu_s": cpu, "load_before": round(load, 2), **sampler.summary(),
               "returncode": process.returncode, "stdout": stdout.strip()[-2000:],
               "stdout_head": stdout.strip()[:2000], "stdout_lines": len(stdout.splitlines())}
     if not result["ok"]:
@@ -147,7 +174,7 @@ def repeated(label: str, runs: int, prepare, command: list[str], args, after=Non
         if after and result["ok"]:
             result.update(after(i))
         print(f" {result['seconds']:.2f} s (CPU {result['cpu_s'] or 0:.2f} s, load {result['load_before']:.1f}), "
-              f"{(result['peak_kb'] or 0) / 1024:.0f} MB"
+              f"{(result['peak_kb'] or 0) / 1024:.0f} MB, all processes {result['tree_peak_kb'] / 1024:.0f} MB"
               + (f" [{result['cli_summary']}]" if result["cli_summary"] else "")
               + (f", {result['files_rewritten']} files rewritten, {result['files_changed']} changed"
                  if "files_rewritten" in result else "")
@@ -163,6 +190,10 @@ def repeated(label: str, runs: int, prepare, command: list[str], args, after=Non
         "best_s": round(min(m["seconds"] for m in ok), 3) if ok else None,
         "measured_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "peak_mb": round(max(m["peak_kb"] or 0 for m in ok) / 1024, 1) if ok else None,
+        # the sum over the process tree (bench/memory.py): VmRSS, and Pss for the record
+        "peak_all_mb": round(max(m["tree_peak_kb"] for m in ok) / 1024, 1) if ok else None,
+        "peak_all_pss_mb": round(max(m["tree_peak_pss_kb"] for m in ok) / 1024, 1) if ok else None,
+        "peak_all_processes": max(m["tree_peak_processes"] for m in ok) if ok else None,
         "median_cpu_s": round(statistics.median(m["cpu_s"] or 0 for m in ok), 3) if ok else None,
         "cpu_runs_s": [m["cpu_s"] for m in measurements],
         "load_before_runs": [m["load_before"] for m in measurements],
@@ -174,7 +205,8 @@ def repeated(label: str, runs: int, prepare, command: list[str], args, after=Non
         failed = next(m for m in measurements if not m["ok"])
         summary["error"] = failed["error"]
         summary["failed_run"] = {"seconds": failed["seconds"], "cpu_s": failed["cpu_s"],
-                                 "peak_mb": round(failed["peak_kb"] / 1024, 1) if failed["peak_kb"] else None}
+                                 "peak_mb": round(failed["peak_kb"] / 1024, 1) if failed["peak_kb"] else None,
+                                 "peak_all_mb": round(failed["tree_peak_kb"] / 1024, 1)}
     for key in ("pages", "files", "files_rewritten", "files_changed", "changed_paths", "rewritten_paths",
                 "unit_files", "unit_files_bytes", "check_after"):
         if ok and key in ok[-1]:
@@ -313,9 +345,25 @@ def hugo_content(work: Path, site_stamp: dict, args) -> dict:
 
 # ---------------------------------------------------------------- one scale
 
-def our_build(site: Path, out: Path, search: bool) -> list[str]:
-    return [sys.executable, str(ROOT / "build.py"), "build", "--site", str(site), "--out", str(out)] + \
-        ([] if search else ["--no-search"])
+def our_build(site: Path, out: Path) -> list[str]:
+    # --lang en: cli_summary reads the build's English last line (the sites are zh-CN)
+    return [sys.executable, str(ROOT / "build.py"), "--lang", "en", "build", "--site", str(site), "--out", str(out)]
+
+
+def base_url_site(site: Path, copy: Path) -> None:
+    """copy: the site with `base_url` added to its site.yaml (QR codes on printed pages, feeds,
+    sitemaps). Made again each time: the content is hard-linked (no space, and a province's
+    12,000 files link in seconds), site.yaml is a file of its own."""
+    remove(copy)
+    try:
+        shutil.copytree(site, copy, copy_function=os.link)
+    except OSError:  # another file system: copy instead
+        remove(copy)
+        shutil.copytree(site, copy)
+    config = copy / "site.yaml"
+    text = (site / "site.yaml").read_text(encoding="utf-8")
+    config.unlink()
+    config.write_text(f"base_url: {BASE_URL}\n" + text, encoding="utf-8")
 
 
 def edited_file(site: Path) -> Path:
@@ -337,7 +385,7 @@ def restore_edit(work: Path) -> None:
 
 def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
     """Measure one scale; save(result) after each step, so a run stopped midway keeps what it measured.
-    The most telling rows come first: full builds, Hugo, the indexer, then the rebuilds. With only
+    The most telling rows come first: full builds, Hugo, the files a citizen loads, then the rebuilds. With only
     some --steps, the other rows are kept from `previous` (each row records when it was measured)."""
     work = args.out / scale
     work.mkdir(parents=True, exist_ok=True)
@@ -353,28 +401,29 @@ def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
                     "generation": {k: site_stamp[k] for k in ("seconds", "peak_mb", "files", "bytes", "cached")},
                     "rows": {}, "search": {}}
     if previous and set(args.steps) != set(STEPS):
+        # not "search": the Pagefind figures of earlier versions describe an index that is gone
         result.update({k: v for k, v in previous.items()
-                       if k in ("rows", "search", "hugo_conversion", "profile", "import")})
+                       if k in ("rows", "hugo_conversion", "profile", "import", "latency", "files")})
         result["steps_rerun"] = {"steps": sorted(args.steps), "at": result["measured_at"]}
         result["measured_at"] = previous.get("measured_at", result["measured_at"])
-    rows, search = result["rows"], result["search"]
-    nosearch, withsearch = work / "public-nosearch", work / "public-search"
+    result.pop("search", None)
+    rows = result["rows"]
+    # "public-search": the name from when a build could leave the index out (kept for old OUT folders)
+    withsearch, base_url_out = work / "public-search", work / "public-base-url"
+    site_base_url = work / "site-base-url"
     save(result)
 
-    # (a), (b): full builds into a folder that does not exist
+    # full builds into a folder that does not exist, the site as generated and with base_url
     if "full" in args.steps:
-        for key, out, with_search in (("full_no_search", nosearch, False), ("full_search", withsearch, True)):
-            rows[key] = repeated(ROWS[key], args.runs, lambda i, out=out: remove(out), our_build(site, out, with_search),
+        for key in OLD_ROWS:  # measured by an earlier harness, not comparable with the new rows
+            rows.pop(key, None)
+        remove(work / "public-nosearch")  # an earlier harness's output
+        base_url_site(site, site_base_url)
+        for key, source, out in (("full_search", site, withsearch), ("full_base_url", site_base_url, base_url_out)):
+            rows[key] = repeated(ROWS[key], args.runs, lambda i, out=out: remove(out), our_build(source, out),
                                  args, after=lambda i, out=out: {"pages": html_pages(out)})
             save(result)
-        if rows["full_no_search"]["ok"] and rows["full_search"]["ok"]:  # same runs: comparable
-            search["indexing_s_by_difference"] = round(
-                rows["full_search"]["median_s"] - rows["full_no_search"]["median_s"], 3)
-        if (withsearch / "pagefind").is_dir():
-            files, size = folder_size(withsearch / "pagefind")
-            search.update({"pagefind_files": files, "pagefind_bytes": size,
-                           "offline_data_bytes": (withsearch / "search" / "offline-data.js").stat().st_size})
-        save(result)
+        remove(base_url_out)  # only its time and memory are wanted: half the disk at province scale
 
     # Hugo on the same content
     hugo = shutil.which("hugo")
@@ -395,12 +444,19 @@ def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
         rows["hugo_full"] = {"ok": False, "error": "hugo is not installed (apt-get install -y hugo)"}
     save(result)
 
-    # the search index as a build makes it: a build with search into a fresh no-search output
-    if "index" in args.steps:
-        index_step(site, nosearch, search, args)
+    # what a citizen's browser downloads: the full build's output as the full step left it
+    if "files" in args.steps:
+        if (withsearch / "index.html").is_file():
+            print(f"  files: the files a page or the search loads, in {withsearch.name} ...", flush=True)
+            result["files"] = {"measured_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                               **measure_files(withsearch)}
+            for line in describe_files(result["files"]):
+                print(f"    {line}", flush=True)
+        else:
+            result["files"] = {"error": f"skipped: {withsearch.name} holds no build (run --steps full first)"}
         save(result)
 
-    # (c), (d): rebuilds of the with-search output (what `python3 build.py build` does)
+    # rebuilds of the full build's output (what `python3 build.py build` does)
     if "rebuilds" in args.steps:
         if rows.get("full_search", {}).get("ok") and withsearch.is_dir():
             state: dict = {}
@@ -414,11 +470,11 @@ def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
             # not timed: brings the output in line with the content (after the full builds, it has
             # nothing to do; after an earlier run of these rows, it undoes their last edit)
             print(f"  rebuilds: bringing {withsearch.name} up to date (not timed) ...", end="", flush=True)
-            synced = measure(our_build(site, withsearch, True), timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
+            synced = measure(our_build(site, withsearch), timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
             print(f" {synced['seconds']:.2f} s [{cli_summary(synced['stdout'])}]"
                   + ("" if synced["ok"] else f"  FAILED: {synced['error']}"), flush=True)
             rows["noop_rebuild"] = repeated(ROWS["noop_rebuild"], args.runs, take_snapshot,
-                                            our_build(site, withsearch, True), args, after=compared)
+                                            our_build(site, withsearch), args, after=compared)
             rows["noop_rebuild"]["before_it"] = {"seconds": synced["seconds"],
                                                  "cli_summary": cli_summary(synced["stdout"])}
             save(result)
@@ -440,23 +496,29 @@ def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
 
             try:
                 rows["one_file_rebuild"] = repeated(ROWS["one_file_rebuild"], args.runs, edit,
-                                                    our_build(site, withsearch, True), args, after=compared)
+                                                    our_build(site, withsearch), args, after=compared)
             finally:
                 restore_edit(work)
             rows["one_file_rebuild"]["edited"] = str(path.relative_to(site))
         else:
             for key in ("noop_rebuild", "one_file_rebuild"):
-                rows[key] = {"ok": False, "error": "skipped: the full build with search failed"}
+                rows[key] = {"ok": False, "error": "skipped: the full build failed"}
         save(result)
 
-    for key in ("noop_rebuild", "one_file_rebuild"):  # the issue's target: one edit in ≤ 5 % of a full build
-        for full in ("full_search", "full_no_search"):
-            if rows.get(key, {}).get("median_s") and rows.get(full, {}).get("median_s"):
-                rows[key][f"ratio_to_{full}"] = round(rows[key]["median_s"] / rows[full]["median_s"], 4)
-            if rows.get(key, {}).get("median_cpu_s") and rows.get(full, {}).get("median_cpu_s"):
-                rows[key][f"cpu_ratio_to_{full}"] = round(rows[key]["median_cpu_s"] / rows[full]["median_cpu_s"], 4)
+    for key in ("noop_rebuild", "one_file_rebuild"):  # the issue's targets: see summary_notes
+        for name in ("ratio_to_full_search", "cpu_ratio_to_full_search", "ratio_to_full_no_search",
+                     "cpu_ratio_to_full_no_search"):  # the last two: earlier harness
+            rows.get(key, {}).pop(name, None)
+        full = "full_search"
+        if rows.get(key, {}).get("median_s") and rows.get(full, {}).get("median_s"):
+            rows[key][f"ratio_to_{full}"] = round(rows[key]["median_s"] / rows[full]["median_s"], 4)
+        if rows.get(key, {}).get("median_cpu_s") and rows.get(full, {}).get("median_cpu_s"):
+            rows[key][f"cpu_ratio_to_{full}"] = round(rows[key]["median_cpu_s"] / rows[full]["median_cpu_s"], 4)
+    one, noop = rows.get("one_file_rebuild", {}), rows.get("noop_rebuild", {})
+    if one.get("median_s") and noop.get("median_s"):
+        one["ratio_to_noop_rebuild"] = round(one["median_s"] / noop["median_s"], 3)
     hugo_row = rows.get("hugo_full", {})
-    for key in ("full_no_search", "full_search"):
+    for key in FULL_ROWS:
         if hugo_row.get("median_s") and rows.get(key, {}).get("median_s"):
             rows[key]["ratio_to_hugo"] = round(rows[key]["median_s"] / hugo_row["median_s"], 2)
             rows[key]["cpu_ratio_to_hugo"] = round(rows[key]["median_cpu_s"] / hugo_row["median_cpu_s"], 2)
@@ -464,11 +526,52 @@ def run_scale(scale: str, args, save, previous: dict | None = None) -> dict:
     if "import" in args.steps:
         import_step(scale, work, result, args, save)
 
+    if "latency" in args.steps:
+        result["latency"] = latency_step(withsearch, args)
+        save(result)
+
     if args.profile:
         result["profile"] = profile(site, work, args)
     result["complete"] = all(key in rows for key in ROWS)
     save(result)
     return result
+
+
+def latency_step(withsearch: Path, args) -> dict:
+    """Search latency in Chromium (bench/latency.py, served and file://) on the scale's full build's
+    output as the earlier steps left it; a separate process, so that Playwright stays out of this one."""
+    measured_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    if not (withsearch / "search.html").is_file():
+        return {"ok": False, "measured_at": measured_at,
+                "error": f"skipped: {withsearch.name} has no search.html (run --steps full first)"}
+    print("  latency: search.html in Chromium, served and file:// ...", flush=True)
+    json_path = withsearch.parent / "latency.json"
+    json_path.unlink(missing_ok=True)
+    try:
+        done = subprocess.run([sys.executable, str(BENCH / "latency.py"), str(withsearch), "--json", str(json_path)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "measured_at": measured_at, "error": f"timed out after {args.timeout:.0f} s"}
+    if done.returncode != 0 or not json_path.is_file():
+        return {"ok": False, "measured_at": measured_at,
+                "error": f"exit status {done.returncode}: " + " / ".join(done.stderr.strip().splitlines()[-4:])[-600:]}
+    measured = json.loads(json_path.read_text(encoding="utf-8"))
+    print("    " + latency_note(measured), flush=True)
+    return {"ok": True, "measured_at": measured_at, **measured}
+
+
+def latency_note(latency: dict) -> str:
+    modes = latency.get("modes", {})
+    parts = []
+    for mode, data in modes.items():
+        s = data["summary"]
+        parts.append(f"{'file://' if mode == 'file' else mode} ({data.get('search_mode') or '?'}) median "
+                     f"{fmt(s['median_ms'], '.0f')} ms, p90 {fmt(s['p90_ms'], '.0f')}, max {fmt(s['max_ms'], '.0f')}"
+                     + (f", {s['timeouts']} timed out" if s["timeouts"] else "")
+                     + (f", {s['no_results']} found nothing" if s["no_results"] else "")
+                     + (f", {s['errors']} failed" if s["errors"] else ""))
+    return (f"search latency (Chromium {latency.get('chromium', '?')}, {len(latency.get('queries', []))} queries, "
+            f"navigation start to the first result shown): " + "; ".join(parts))
 
 
 def import_step(scale: str, work: Path, result: dict, args, save) -> None:
@@ -478,7 +581,7 @@ def import_step(scale: str, work: Path, result: dict, args, save) -> None:
     ledger re-reports the site's latest round, reworded a little, with new projects. Each run
     imports into a fresh copy of that site to which `new-round --empty` (not timed) added a round:
     with --dry-run, then for real (the unit files it wrote are counted, and the last run's site is
-    checked with `build.py check`). Beside them, the cold no-search build of the same site: the
+    checked with `build.py check`). Beside them, the cold build of the same site: the
     import is reported as a ratio of it, measured in the same session."""
     rows = result["rows"]
     folder = work / "import"
@@ -514,7 +617,7 @@ def import_step(scale: str, work: Path, result: dict, args, save) -> None:
 
     out = folder / "public"
     rows["import_site_build"] = repeated(ROWS["import_site_build"], args.runs, lambda i: remove(out),
-                                         our_build(site, out, False), args,
+                                         our_build(site, out), args,
                                          after=lambda i: {"pages": html_pages(out)})
     remove(out)
     save(result)
@@ -556,95 +659,13 @@ def import_step(scale: str, work: Path, result: dict, args, save) -> None:
     save(result)
 
 
-# Fields of "search" the index step sets (and, from earlier versions of this harness, used to set).
-INDEX_STEP_FIELDS = ("records", "index_step_load_s", "index_step_s", "index_step_process_s", "index_step_cpu_s",
-                     "index_step_runs_s", "pagefind_binary_s", "pagefind_peak_mb", "pagefind_peak_single_mb",
-                     "pagefind_peak_sum_mb", "pagefind_max_concurrent", "pagefind_children_peak_mb",
-                     "index_step_python_peak_mb", "index_step_peak_mb", "shards", "shards_indexed",
-                     "index_step_report", "index_step_prepare", "index_step_error", "index_step_warning")
-
-
-def index_step(site: Path, out: Path, search: dict, args) -> None:
-    """The search index as a build makes it (bench/index_step.py), `args.runs` times: each run
-    first brings `out` to a fresh no-search state with its cache (`build.py build --no-search`
-    into it: nothing to do right after the full builds, otherwise it removes the index of the
-    previous run, or builds everything if the folder or its cache is missing or stale; not
-    timed), then measures a build with search into it. `out` is left in its no-search state."""
-    for key in INDEX_STEP_FIELDS:
-        search.pop(key, None)
-    steps, prepared = [], []
-
-    def no_search_state(label: str) -> bool:
-        print(f"  index step: {label} (build.py build --no-search into {out.name}) ...", end="", flush=True)
-        prep = measure(our_build(site, out, False), timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
-        prep_summary = cli_summary(prep["stdout"])
-        print(f" {prep['seconds']:.2f} s [{prep_summary}]" + ("" if prep["ok"] else f"  FAILED: {prep['error']}"),
-              flush=True)
-        prepared.append({"seconds": prep["seconds"], "cli_summary": prep_summary, "for": label})
-        if not prep["ok"]:
-            search["index_step_error"] = f"preparing the no-search output failed: {prep['error']}"
-        return prep["ok"]
-
-    for i in range(args.runs):
-        if not no_search_state(f"run {i + 1}/{args.runs}: preparing"):
-            break
-        print(f"  index step (build with search after a no-search build): run {i + 1}/{args.runs} ...",
-              end="", flush=True)
-        step = measure([sys.executable, str(BENCH / "index_step.py"), str(site), str(out)],
-                       timeout=args.timeout, mem_cap_gb=args.mem_cap_gb)
-        if not step["ok"]:
-            print(f" FAILED: {step['error']}", flush=True)
-            search["index_step_error"] = step["error"]
-            break
-        found = json.loads(step["stdout"].splitlines()[-1])
-        found.update({"process_s": step["seconds"], "cpu_s": step["cpu_s"], "peak_kb": step["peak_kb"],
-                      "load_before": step["load_before"]})
-        steps.append(found)
-        report = found["report"]
-        print(f" {found['total_s']:.2f} s in build_site ({step['seconds']:.2f} s for the process, load "
-              f"{step['load_before']:.1f}): {found['shards']} shard(s), {found['shards_indexed']} indexed, pagefind "
-              f"{found['pagefind_s']:.2f} s, peak {found['pagefind_peak_single_kb'] / 1024:.0f} MB one / "
-              f"{found['pagefind_peak_sum_kb'] / 1024:.0f} MB at once ({found['pagefind_max_concurrent']} at most), "
-              f"Python {found['python_peak_kb'] / 1024:.0f} MB; {report['written']} files written, "
-              f"{report['deleted']} removed, {report['units_built']} of {report['units']} units rebuilt", flush=True)
-        if report["units_built"] or not report["incremental"]:
-            search["index_step_warning"] = (
-                f"run {i + 1}: the build with search was not the indexing alone ({report['units_built']} of "
-                f"{report['units']} units rebuilt, incremental: {report['incremental']})")
-            print(f"  WARNING: {search['index_step_warning']}", flush=True)
-    if (out / "pagefind").exists():
-        no_search_state("putting the folder back to its no-search state")
-    search["index_step_prepare"] = prepared
-    if steps:
-        last = steps[-1]
-        search.update({
-            "index_step_s": round(statistics.median(s["total_s"] for s in steps), 3),
-            "index_step_runs_s": [s["total_s"] for s in steps],
-            "index_step_process_s": round(statistics.median(s["process_s"] for s in steps), 3),
-            "index_step_cpu_s": round(statistics.median(s["cpu_s"] or 0 for s in steps), 3),
-            "shards": last["shards"],
-            "shards_indexed": last["shards_indexed"],
-            "pagefind_binary_s": round(statistics.median(s["pagefind_s"] for s in steps), 3),
-            "pagefind_peak_single_mb": round(max(s["pagefind_peak_single_kb"] for s in steps) / 1024, 1),
-            "pagefind_peak_sum_mb": round(max(s["pagefind_peak_sum_kb"] for s in steps) / 1024, 1),
-            "pagefind_max_concurrent": max(s["pagefind_max_concurrent"] for s in steps),
-            "pagefind_children_peak_mb": round(max(s["children_peak_kb"] for s in steps) / 1024, 1),
-            "index_step_python_peak_mb": round(max(s["python_peak_kb"] for s in steps) / 1024, 1),
-            "index_step_peak_mb": round(max(s["peak_kb"] or 0 for s in steps) / 1024, 1),
-            "index_step_report": last["report"],
-            "pagefind_files": last["pagefind_files"],
-            "pagefind_bytes": last["pagefind_bytes"],
-            "offline_data_bytes": last["offline_data_bytes"],
-        })
-
-
 def profile(site: Path, work: Path, args) -> dict:
-    """Where our time goes: the no-search build once under cProfile, and -X importtime."""
+    """Where our time goes: the full build once under cProfile, and -X importtime."""
     out, stats_file = work / "public-profile", work / "profile.pstats"
     remove(out)
-    print("  profiling the no-search build (cProfile) ...", flush=True)
+    print("  profiling the full build (cProfile) ...", flush=True)
     # --jobs 1: cProfile sees only its own process, not the build's worker processes
-    measured = measure([sys.executable, "-m", "cProfile", "-o", str(stats_file)] + our_build(site, out, False)[1:]
+    measured = measure([sys.executable, "-m", "cProfile", "-o", str(stats_file)] + our_build(site, out)[1:]
                        + ["--jobs", "1"],
                        timeout=args.timeout * 2, mem_cap_gb=args.mem_cap_gb)
     remove(out)
@@ -693,18 +714,13 @@ def machine() -> dict:
                   if line.startswith("MemTotal:"))
     hugo = shutil.which("hugo")
     hugo_version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip() if hugo else None
-    try:
-        from importlib.metadata import version
-        pagefind = version("pagefind-bin-extended")
-    except Exception:  # noqa: BLE001
-        pagefind = None
     revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     dirty = subprocess.run(["git", "status", "--porcelain", "--", "bulletin", "templates", "static", "build.py"],
                            cwd=ROOT, capture_output=True, text=True)
     return {
         "nproc": os.cpu_count(), "cpu": cpu, "ram_gb": round(mem_kb / 2**20, 1),
         "os": platform.platform(), "python": platform.python_version(), "hugo": hugo_version,
-        "pagefind_bin_extended": pagefind, "bulletin_jobs": os.environ.get("BULLETIN_JOBS"),
+        "bulletin_jobs": os.environ.get("BULLETIN_JOBS"),
         "revision": (revision.stdout.strip() or None) and revision.stdout.strip()
         + (" (with uncommitted changes in bulletin/templates/static)" if dirty.stdout.strip() else ""),
     }
@@ -721,50 +737,43 @@ def percent(value) -> str:
 def table_rows(results: dict) -> list[list[str]]:
     lines = []
     for scale, data in results["scales"].items():
-        for key, label in ROWS.items():
+        for key, label in {**OLD_ROWS, **ROWS}.items():
             row = data["rows"].get(key)
             if row is None:
                 continue
             if not row.get("ok"):
                 failed = row.get("failed_run") or {}
-                detail = (f"after {failed['seconds']:.0f} s, peak {fmt(failed.get('peak_mb'), '.0f')} MB: "
+                detail = (f"after {failed['seconds']:.0f} s, peak {fmt(failed.get('peak_mb'), '.0f')} MB "
+                          f"(all processes {fmt(failed.get('peak_all_mb'), '.0f')} MB): "
                           if failed.get("seconds") else "")
                 lines.append([scale, label, "FAILED", (detail + row.get("error", ""))[:300].replace("|", "/")]
                              + [""] * (len(HEADER) - 4))
                 continue
             lines.append([scale, label, fmt(row["median_s"], ".2f"), fmt(row.get("best_s"), ".2f"),
                           " ".join(f"{s:.2f}" for s in row["runs_s"]),
-                          fmt(row.get("median_cpu_s"), ".2f"), fmt(row["peak_mb"], ".0f"), fmt(row.get("pages")),
-                          fmt(row.get("files_rewritten")), fmt(row.get("files_changed")),
-                          percent(row.get("ratio_to_full_search")) + " / " + percent(row.get("ratio_to_full_no_search"))
-                          + (" (CPU " + percent(row.get("cpu_ratio_to_full_search")) + " / "
-                             + percent(row.get("cpu_ratio_to_full_no_search")) + ")"
-                             if "cpu_ratio_to_full_search" in row or "cpu_ratio_to_full_no_search" in row else "")
-                          if "ratio_to_full_search" in row or "ratio_to_full_no_search" in row else "–",
+                          fmt(row.get("median_cpu_s"), ".2f"), fmt(row["peak_mb"], ".0f"),
+                          fmt(row.get("peak_all_mb"), ".0f"),  # absent from an earlier harness's rows
+                          fmt(row.get("pages")), fmt(row.get("files_rewritten")), fmt(row.get("files_changed")),
+                          percent(row["ratio_to_full_search"]) + " / " + percent(row.get("cpu_ratio_to_full_search"))
+                          if "ratio_to_full_search" in row else "–",
                           fmt(row.get("ratio_to_hugo"), ".2f") + " / " + fmt(row.get("cpu_ratio_to_hugo"), ".2f")
                           if row.get("ratio_to_hugo") else "–",
                           " ".join(f"{x:.1f}" for x in row.get("load_before_runs", []))])
     return lines
 
 
-HEADER = ["scale", "row", "median s", "best s", "runs s", "CPU s", "peak MB", "pages", "files rewritten", "files changed",
-          "÷ full build (with / without search)", "ours/Hugo (wall / CPU)", "load before"]
+HEADER = ["scale", "row", "median s", "best s", "runs s", "CPU s", "peak MB (one process)",
+          "peak MB (all processes)", "pages", "files rewritten", "files changed", "÷ full build (wall / CPU)",
+          "ours/Hugo (wall / CPU)", "load before"]
 
-SEARCH_HEADER = ["scale", "measured", "generation", "Hugo conversion (not in Hugo's time)",
-                 "indexing (with − without search)", "index step (build with search after a no-search build)",
-                 "shards (indexed)", "pagefind binary (sum over shards)", "pagefind peak MB (one / sum at once)",
-                 "index step Python peak MB", "pagefind/", "offline-data.js"]
+INPUTS_HEADER = ["scale", "measured", "generation", "Hugo conversion (not in Hugo's time)"]
+
+FILES_HEADER = ["scale", "files a page or the search loads", "total", "median", "p90", "p99", "largest",
+                f"≤ {LIMIT_MB:g} MB", "search/", "data/ (downloads, not counted)"]
 
 
-def search_cells(scale: str, data: dict) -> list[str]:
-    g, s, h = data["generation"], data.get("search", {}), data.get("hugo_conversion", {})
-    if "index_step_s" in s:
-        step = f"{s['index_step_s']:.2f} s" + (" (NOT indexing alone: see notes)" if s.get("index_step_warning") else "")
-    elif s.get("index_step_error"):
-        step = "FAILED"
-    else:
-        step = "–"
-    single = s.get("pagefind_peak_single_mb", s.get("pagefind_peak_mb"))  # the latter: earlier versions
+def inputs_cells(scale: str, data: dict) -> list[str]:
+    g, h = data["generation"], data.get("hugo_conversion", {})
     return [
         scale, f"{data['measured_at']}, {data['runs']} run(s), revision {data.get('revision', '?')}"
         + (f" (steps {', '.join(data['steps_rerun']['steps'])} measured again at {data['steps_rerun']['at']})"
@@ -774,38 +783,64 @@ def search_cells(scale: str, data: dict) -> list[str]:
         (f"{h['seconds']:.1f} s, {h['peak_mb']:.0f} MB, {h['pages']} pages, "
          f"{h['content_bytes'] / 2**20:.0f} MB front matter{' (cached)' if h.get('cached') else ''}")
         if h.get("ok") else h.get("error", "–"),
-        f"{fmt(s.get('indexing_s_by_difference'), '.2f')} s",
-        step,
-        f"{s['shards']} ({s.get('shards_indexed', '?')})" if "shards" in s else "–",
-        f"{fmt(s.get('pagefind_binary_s'), '.2f')} s",
-        f"{fmt(single, '.0f')} / {fmt(s.get('pagefind_peak_sum_mb'), '.0f')}"
-        + (f" ({s['pagefind_max_concurrent']} at most at once)" if "pagefind_max_concurrent" in s else ""),
-        fmt(s.get("index_step_python_peak_mb"), ".0f"),
-        f"{s['pagefind_files']} files, {s['pagefind_bytes'] / 2**20:.1f} MB" if "pagefind_bytes" in s else "–",
-        f"{s['offline_data_bytes'] / 2**20:.2f} MB" if "offline_data_bytes" in s else "–",
     ]
 
 
+def files_cells(scale: str, found: dict) -> list[str]:
+    d, s, data = found["loaded"], found["search"], found["data"]
+    biggest = d.get("largest") or [["–", None]]
+    return [scale, f"{d['files']:,}", size_text(d["bytes"]), size_text(d.get("median")), size_text(d.get("p90")),
+            size_text(d.get("p99")), f"{size_text(biggest[0][1])} ({biggest[0][0]})",
+            "holds" if found["limit_holds"] else f"NO: {found['over_limit_count']} over",
+            f"{s['files']:,} files, {size_text(s['bytes'])}, largest "
+            + (f"{size_text(s['largest'][1])} ({s['largest'][0]})" if s["largest"] else "–"),
+            f"{data['files']:,} files, {size_text(data['bytes'])}, largest "
+            + (f"{size_text(data['largest'][1])} ({data['largest'][0]})" if data["largest"] else "–")]
+
+
+def holds(ok: bool) -> str:
+    return "holds" if ok else "DOES NOT HOLD"
+
+
 def summary_notes(scale: str, data: dict) -> list[str]:
-    """What the builds said they did, the issue's target, and anything the index step noticed."""
+    """What the builds said they did, and the issue's targets: one-edit rebuild, memory, ≤ Hugo,
+    the size of the files a citizen loads."""
     notes = []
-    rows, s = data["rows"], data.get("search", {})
-    for key in ("full_no_search", "full_search", "noop_rebuild", "one_file_rebuild"):
+    rows = data["rows"]
+    for key in FULL_ROWS + ("noop_rebuild", "one_file_rebuild"):
         if rows.get(key, {}).get("cli_summary"):
             notes.append(f"{ROWS[key]}: build.py said \"{rows[key]['cli_summary']}\"")
     noop = rows.get("noop_rebuild", {}).get("cli_summary")
     if noop and not noop.startswith("nothing changed"):
         notes.append(f"WARNING: the rebuild with nothing changed did something: \"{noop}\"")
     one = rows.get("one_file_rebuild", {})
-    if one.get("ratio_to_full_search") or one.get("ratio_to_full_no_search"):
-        worst = max(v for v in (one.get("ratio_to_full_search"), one.get("ratio_to_full_no_search")) if v)
-        notes.append(f"target (one unit file edited rebuilds in ≤ 5 % of a full build): "
-                     f"{percent(one.get('ratio_to_full_search'))} of the full build with search, "
-                     f"{percent(one.get('ratio_to_full_no_search'))} of the one without — "
-                     + ("met" if worst <= 0.05 else "not met")
-                     + (f" (CPU time: {percent(one.get('cpu_ratio_to_full_search'))} / "
-                        f"{percent(one.get('cpu_ratio_to_full_no_search'))})"
-                        if "cpu_ratio_to_full_search" in one or "cpu_ratio_to_full_no_search" in one else ""))
+    target = ONE_EDIT_TARGET.get(scale)
+    if one.get("ratio_to_full_search") and target:
+        note = (f"target (one unit file edited: ≤ {target * 100:g} % of the full build): "
+                f"{percent(one['ratio_to_full_search'])} (CPU {percent(one.get('cpu_ratio_to_full_search'))}) — "
+                + holds(one["ratio_to_full_search"] <= target))
+        if scale == "city" and one.get("ratio_to_noop_rebuild"):
+            note += (f"; and within {ONE_EDIT_TIMES_NOOP}× the rebuild with nothing changed: "
+                     f"{one['ratio_to_noop_rebuild']:.2f}× — " + holds(one["ratio_to_noop_rebuild"] <= ONE_EDIT_TIMES_NOOP))
+        notes.append(note)
+    ours = [key for key in FULL_ROWS + ("noop_rebuild", "one_file_rebuild") if rows.get(key, {}).get("peak_all_mb")]
+    if ours:
+        worst = max(rows[key]["peak_all_mb"] for key in ours)
+        notes.append(f"memory (the whole build, every process summed, ≤ {MEMORY_LIMIT_MB / 1024:g} GB): "
+                     + ", ".join(f"{ROWS[key]} {rows[key]['peak_all_mb']:.0f} MB (Pss {fmt(rows[key].get('peak_all_pss_mb'), '.0f')} MB, "
+                                 f"{rows[key].get('peak_all_processes', '?')} process(es))" for key in ours)
+                     + " — " + holds(worst <= MEMORY_LIMIT_MB))
+    compared = [key for key in FULL_ROWS if rows.get(key, {}).get("ratio_to_hugo")]
+    if compared:
+        notes.append("full builds ≤ Hugo: " + ", ".join(
+            f"{ROWS[key]} {rows[key]['ratio_to_hugo']:.2f}× wall, {rows[key]['cpu_ratio_to_hugo']:.2f}× CPU"
+            for key in compared) + " — " + holds(all(rows[key]["ratio_to_hugo"] <= 1 for key in compared)))
+    found = data.get("files")
+    if found and found.get("loaded"):
+        notes += [f"{line} (measured {found['measured_at']})" if i == 0 else line
+                  for i, line in enumerate(describe_files(found))]
+    elif found:
+        notes.append(f"files: {found.get('error', '')}")
     imported = data.get("import")
     for key in ("import_dry_run", "import_real") if imported else ():
         row = rows.get(key, {})
@@ -813,7 +848,7 @@ def summary_notes(scale: str, data: dict) -> list[str]:
             notes.append(f"{ROWS[key]} ({imported['rows']:,} rows, {imported['units']} units, "
                          f"{imported['ledger_bytes'] / 2**20:.1f} MB; site of {imported['projects']:,} projects, "
                          f"{imported['rounds']} rounds): {row['median_s']:.2f} s, peak {row['peak_mb']:.0f} MB = "
-                         f"{row.get('ratio_to_site_build', 0):.2f}× the no-search build of that site "
+                         f"{row.get('ratio_to_site_build', 0):.2f}× the full build of that site "
                          f"(CPU {row.get('cpu_ratio_to_site_build', 0):.2f}×); unit files written: "
                          f"{row.get('unit_files', 0)}; it said ({row.get('output_lines', '?')} lines): "
                          + " / ".join(line.strip() for line in
@@ -823,13 +858,10 @@ def summary_notes(scale: str, data: dict) -> list[str]:
                 notes.append("check after the import: " + " / ".join(row["check_after"]))
         elif row:
             notes.append(f"{ROWS[key]}: FAILED: {row.get('error', '')}")
-    if s.get("index_step_report"):
-        r = s["index_step_report"]
-        notes.append(f"index step: build_site said {r['written']} files written, {r['deleted']} removed, "
-                     f"{r['units_built']} of {r['units']} units rebuilt (incremental: {r['incremental']})")
-    for key in ("index_step_warning", "index_step_error"):
-        if s.get(key):
-            notes.append(f"index step: {s[key]}")
+    latency = data.get("latency")
+    if latency:
+        notes.append((latency_note(latency) if latency.get("ok") else f"search latency: FAILED: {latency.get('error', '')}")
+                     + f" (measured {latency['measured_at']})")
     return [f"{scale}: {note}" for note in notes]
 
 
@@ -837,13 +869,18 @@ def markdown(results: dict) -> str:
     m = results["machine"]
     out = ["# Benchmark results", "",
            f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, {m['os']}; Python {m['python']}; "
-           f"{m['hugo'] or 'Hugo not installed'}; pagefind-bin-extended {m['pagefind_bin_extended']}"
+           f"{m['hugo'] or 'Hugo not installed'}"
            + (f"; BULLETIN_JOBS={m['bulletin_jobs']}" if m.get("bulletin_jobs") else "") + ".", "",
            "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     out += ["| " + " | ".join(line) + " |" for line in table_rows(results)]
-    out += ["", "| " + " | ".join(SEARCH_HEADER) + " |", "|" + "---|" * len(SEARCH_HEADER)]
+    out += ["", "| " + " | ".join(INPUTS_HEADER) + " |", "|" + "---|" * len(INPUTS_HEADER)]
     for scale, data in results["scales"].items():
-        out.append("| " + " | ".join(search_cells(scale, data)) + " |")
+        out.append("| " + " | ".join(inputs_cells(scale, data)) + " |")
+    measured_files = [(scale, data["files"]) for scale, data in results["scales"].items()
+                      if data.get("files", {}).get("loaded")]
+    if measured_files:
+        out += ["", "| " + " | ".join(FILES_HEADER) + " |", "|" + "---|" * len(FILES_HEADER)]
+        out += ["| " + " | ".join(files_cells(scale, found)) + " |" for scale, found in measured_files]
     out.append("")
     for scale, data in results["scales"].items():
         out += [f"- {note}" for note in summary_notes(scale, data)]
@@ -872,13 +909,14 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per measured command (default 1800)")
     parser.add_argument("--mem-cap-gb", type=float, default=16, help="address-space cap per command (default 16)")
     parser.add_argument("--no-hugo", action="store_true", help="skip the Hugo row")
-    parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS),
+    parser.add_argument("--steps", nargs="+", choices=STEPS + tuple(STEP_ALIASES), default=list(STEPS),
                         help="measure only these (default: all); rows of the others are kept from results.json")
     parser.add_argument("--import-rows", type=int, default=10_000,
                         help="rows of the ledger workbook the import step reads (default 10000)")
     parser.add_argument("--profile", action="store_true",
-                        help="also run the no-search build once under cProfile and -X importtime")
+                        help="also run the full build once under cProfile and -X importtime")
     args = parser.parse_args()
+    args.steps = list(dict.fromkeys(STEP_ALIASES.get(step, step) for step in args.steps))
     args.out = args.out.resolve()
     if not Path(GNU_TIME).is_file():
         raise SystemExit(f"{GNU_TIME} (GNU time) is needed: apt-get install -y time")
@@ -902,8 +940,7 @@ def main() -> None:
     print_table(results)
     print()
     for scale, data in results["scales"].items():
-        if data.get("search"):
-            print("; ".join(f"{name}: {cell}" for name, cell in zip(SEARCH_HEADER, search_cells(scale, data))))
+        print("; ".join(f"{name}: {cell}" for name, cell in zip(INPUTS_HEADER, inputs_cells(scale, data))))
         for note in summary_notes(scale, data):
             print(f"- {note}")
     print(f"\nwritten: {results_path}, {args.out / 'results.md'}")

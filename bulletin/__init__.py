@@ -12,7 +12,8 @@ The modules follow the build's data flow:
     i18n        translation tables for the UI
     pages       which pages exist, at which URL, with which data
     render      Jinja2 templates to HTML strings
-    search      search records, the Pagefind index (pagefind_files), offline data
+    search      search records and tokens, each unit's share of the search index
+    indexing    the search index's shards joined from the units' shares, and its manifest
     opendata    JSON and CSV beside the pages
     unitwork    one unit built on its own, from its files alone (in worker processes)
     cache       what the last build computed, and from what: unchanged units are skipped

@@ -6,7 +6,7 @@ bag-info naming the round, its publication date, the generator's version, a
 digest of the content it was built from and, when the content is in git, the
 source revision. The bag is zipped with fixed timestamps and order, so the same
 content gives the same bytes. Unzipped, it opens from disk: navigation and the
-offline search work from file://.
+search work from file://.
 """
 
 from __future__ import annotations

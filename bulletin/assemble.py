@@ -1,7 +1,7 @@
-"""The site-wide files joined from the units' parts: open data and the offline search data.
+"""The site-wide files joined from the units' parts: the open data.
 
 Each unit, when it is built, stores its share of every such file (its rows of each
-round's JSON and CSV, its histories, its offline search rows) as parts in the cache.
+round's JSON and CSV, its histories already gzip-compressed) as parts in the cache.
 A file is then the units' parts joined in display order (opendata.Joined), written in
 one pass over the units that reads each unit's stored parts once.
 """
@@ -17,7 +17,7 @@ from .i18n import Translator
 from .opendata import Joined, Joining, all_projects_layout, column_labels, round_csv_layout, round_json_layout
 from .output import OutputFolder
 from .pages import ALL_PROJECTS_DATA, round_data_path
-from .search import SEARCH_FOLDER, offline_data_layout, t2s_script
+from .search import SEARCH_FOLDER, t2s_script
 
 
 def assembled_files(config: SiteConfig, site: Site, vocabulary: dict[str, list[str]], translator: Translator
@@ -25,12 +25,11 @@ def assembled_files(config: SiteConfig, site: Site, vocabulary: dict[str, list[s
     """Each site-wide file made of the units' parts: the section it takes from every unit
     (None: none), and how the file joins them."""
     files: dict[str, tuple[str | None, Joined]] = {
-        ALL_PROJECTS_DATA: ("histories", all_projects_layout(config, site.rounds))}
+        ALL_PROJECTS_DATA: ("histories.gz", all_projects_layout(config, site.rounds))}
     labels = column_labels(translator)
     for rnd in site.rounds:
         files[round_data_path(rnd.id, "json")] = (f"json:{rnd.id}", round_json_layout(config, rnd, labels))
         files[round_data_path(rnd.id, "csv")] = (f"csv:{rnd.id}", round_csv_layout(labels))
-    files[f"{SEARCH_FOLDER}/offline-data.js"] = ("offline", offline_data_layout(vocabulary))
     files[f"{SEARCH_FOLDER}/t2s.js"] = (None, Joined(t2s_script()))
     return files
 

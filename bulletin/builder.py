@@ -16,7 +16,6 @@ to `freshness.current` under its name, and give its files to the output folder
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -29,7 +28,7 @@ from .feeds import FEED_SECTION, SITE_FEED, sitemap_file_names, sitemap_files, s
 from .freshness import (Freshness, part_inputs, settings_key, site_page_inputs, sitemap_inputs, source_digests,
                         unit_key)
 from .i18n import Translator, load_translator
-from .indexing import ShardIndexer, shard_plan
+from .indexing import shard_plan, write_search_index
 from .layout import STATIC, TEMPLATES, overridable
 from .lint import ContentWarning, all_warnings, site_file_warnings
 from .loader import SiteSources, read_site
@@ -42,11 +41,11 @@ from .problems import ContentError
 from .progress import Progress
 from .qrcode import QrCodes
 from .render import Renderer, TemplateProblem
-from .search import SearchProblem, filter_vocabulary, pagefind_language, shard_count
+from .search import filter_vocabulary, shard_count
 from .unitwork import BuildContext, UnitJob, UnitOutcome, run_units
 
 # Every way a build can fail that is reported as a message, never a traceback.
-BUILD_PROBLEMS = (ContentError, TemplateProblem, OutputProblem, SearchProblem)
+BUILD_PROBLEMS = (ContentError, TemplateProblem, OutputProblem)
 
 
 @dataclass(frozen=True)
@@ -67,38 +66,36 @@ class BuildReport:
     drafts: tuple[tuple[str, str], ...] = ()  # (id, title) of each draft round built, marked as a draft
 
 
-def build_site(site_dir: Path, out_dir: Path, with_search: bool = True, until_round: str | None = None,
+def build_site(site_dir: Path, out_dir: Path, until_round: str | None = None,
                progress: Progress | None = None, jobs: int | None = None, full: bool = False,
                drafts: bool = False) -> BuildReport:
-    """Load, check, render, index and put in place; with_search=False skips only the
-    Pagefind index (the search page then uses its offline data everywhere). A build
+    """Load, check, render, index and put in place. A build
     into a folder built before reuses what did not change (see freshness), unless `full`.
     Draft rounds are left out entirely, unless `drafts` (a preview: their pages are marked)."""
     started = time.perf_counter()
     progress = progress or Progress.quiet()
     try:
         try:
-            report = _build(site_dir, out_dir, with_search, until_round, progress, jobs, full, drafts)
+            report = _build(site_dir, out_dir, until_round, progress, jobs, full, drafts)
         except DamagedCache:  # a part stored by an earlier build no longer passes its check
-            report = _build(site_dir, out_dir, with_search, until_round, progress, jobs, True, drafts)
+            report = _build(site_dir, out_dir, until_round, progress, jobs, True, drafts)
     finally:
         progress.done()
     return replace(report, seconds=time.perf_counter() - started)
 
 
-def _build(site_dir: Path, out_dir: Path, with_search: bool, until_round: str | None, progress: Progress,
+def _build(site_dir: Path, out_dir: Path, until_round: str | None, progress: Progress,
            jobs: int | None, full: bool, drafts: bool) -> BuildReport:
     with OutputFolder(out_dir, site_dir, full) as output:
         progress.stage(pgettext("progress", "reading"))
         sources = read_site(site_dir, until_round, drafts=drafts)
-        build = _Build(sources, output, with_search, until_round, jobs, progress, drafts)
+        build = _Build(sources, output, until_round, jobs, progress, drafts)
         outcomes = build.units()
         build.site_pages()
         build.feeds_and_sitemap()
         build.static_files()
-        with build.search_index() as indexer:  # indexes in the background while the open data is joined
-            build.open_data()
-            indexer.finish(progress)
+        build.open_data()
+        build.search_index()
         progress.stage(pgettext("progress", "writing"))
         output.commit(build.state())
         return build.report(outcomes)
@@ -108,10 +105,9 @@ class _Build:
     """One build's steps and what they share: the site read, the tools to render it, what
     the last build left (freshness) and the units' states as they are made."""
 
-    def __init__(self, sources: SiteSources, output: OutputFolder, with_search: bool, until_round: str | None,
+    def __init__(self, sources: SiteSources, output: OutputFolder, until_round: str | None,
                  jobs: int | None, progress: Progress, drafts: bool = False):
-        self.sources, self.output, self.with_search, self.jobs, self.progress = (
-            sources, output, with_search, jobs, progress)
+        self.sources, self.output, self.jobs, self.progress = sources, output, jobs, progress
         self.drafts = drafts
         self.config = sources.config
         self.registry = build_model(self.config, Content(sources.tree.units, ()))
@@ -119,7 +115,7 @@ class _Build:
         self.translator: Translator = load_translator(self.config.language, template_dirs, sources.site_dir)
         qr_codes = QrCodes(output.qr_codes(self.config.base_url)) if self.config.base_url else None
         self.renderer = Renderer(self.registry, self.translator, template_dirs, qr_codes)
-        self.renderer.preload()
+        self.renderer.check_sources()  # compiled only as pages need them (see unitwork.run_units)
         self.settings = settings_key(sources.site_dir, template_dirs, until_round, drafts)
         self.freshness = Freshness(output.start_from(self.settings))
         known = output.last.sources if output.last is not None and not output.full else {}
@@ -138,15 +134,13 @@ class _Build:
         sources, output = self.sources, self.output
         problems = list(sources.problems)
         context = BuildContext(sources.site_dir, output.staging, output.new_parts, self.config, self.translator,
-                               self.renderer, sources.ledger, self.vocabulary, check_only=bool(problems),
-                               with_search=self.with_search)
+                               self.renderer, sources.ledger, self.vocabulary, check_only=bool(problems))
         todo = []
         for unit_id, unit in sources.registry.items():
             key = unit_key(self.settings, unit_id, sources.unit_files[unit_id], self.digests)
             before = self.freshness.unit(unit_id)
             if (self.freshness.current(f"unit:{unit_id}", key, before.pages if before else None)
-                    and self.reader.read(key, []) is not None
-                    and (not self.with_search or "documents" in before.parts)):
+                    and self.reader.has(key)):
                 self.units_state[unit_id] = before
                 for path in before.pages:
                     output.keep(path)
@@ -171,10 +165,8 @@ class _Build:
     def site_pages(self) -> None:
         """The home, search and round pages; a page whose figures are unchanged is not even rendered."""
         self.progress.stage(pgettext("progress", "site pages"))
-        merged = tuple(folder for folder, _ in self.plan[1:]) if self.with_search else ()
-        inputs = site_page_inputs(self.settings, [rnd.id for rnd in self.site.rounds], self.units_state,
-                                  self.order, merged)
-        for page in plan_site_pages(self.site, merged_indexes=merged):
+        inputs = site_page_inputs(self.settings, [rnd.id for rnd in self.site.rounds], self.units_state, self.order)
+        for page in plan_site_pages(self.site):
             made_from = inputs.get(page.path)
             if made_from is not None and self.freshness.current(page.path, made_from, [page.path]):
                 self.output.keep(page.path)
@@ -214,15 +206,14 @@ class _Build:
         for name, source in merged_files(overridable(self.sources.site_dir, STATIC)).items():
             self.output.emit(f"{ASSET_FOLDER}/{name}", source.read_bytes())
 
-    def search_index(self) -> ShardIndexer:
-        """The shards' indexing, started in the background (see indexing); none without search."""
-        cjk = any(state.summary.cjk for state in self.units_state.values())
-        return ShardIndexer(self.output, self.reader, self.units_state, self.plan if self.with_search else [],
-                            pagefind_language(self.config, cjk), self.settings, self.freshness, self.shards,
-                            self.jobs or os.cpu_count() or 1)
+    def search_index(self) -> None:
+        """The search index's shards joined from the units' shares, and its manifest (see indexing)."""
+        self.progress.stage(pgettext("progress", "search index"))
+        write_search_index(self.output, self.reader, self.units_state, self.order, self.plan, self.vocabulary,
+                           self.settings, self.freshness, self.shards)
 
     def open_data(self) -> None:
-        """The open data and offline search files, joined from the units' parts."""
+        """The open data files, joined from the units' parts."""
         self.progress.stage(pgettext("progress", "open data"))
         dirty = []
         for path, (section, layout) in assembled_files(self.config, self.site, self.vocabulary, self.translator).items():
@@ -238,7 +229,7 @@ class _Build:
         """What this build made and from what, for the next one."""
         output = self.output
         return BuildState(str(self.sources.site_dir.resolve()), str(output.out_dir.resolve()), self.settings,
-                          self.with_search, output.records, self.units_state, self.freshness.inputs, self.shards,
+                          output.records, self.units_state, self.freshness.inputs, self.shards,
                           self.digests)
 
     def report(self, outcomes: list[UnitOutcome]) -> BuildReport:
@@ -298,7 +289,7 @@ def check_site(site_dir: Path, progress: Progress | None = None, jobs: int | Non
         sources = read_site(site_dir)
         todo = [UnitJob(unit, sources.unit_files[unit_id], "", None) for unit_id, unit in sources.registry.items()]
         context = BuildContext(site_dir, Path(), Path(), sources.config, None, None, sources.ledger, {},
-                               check_only=True, with_search=False)
+                               check_only=True)
         outcomes = run_units(context, todo, jobs, progress)
     finally:
         progress.done()

@@ -32,14 +32,15 @@ from .files import digest, write_whole
 from .layout import beside
 from .lint import ContentWarning, warning_from_plain
 
-FORMAT = "bulletin-build-cache/6"  # 4: a unit's warnings; 5: its overdue projects per round; 6: its corrections
+FORMAT = "bulletin-build-cache/7"  # 4: a unit's warnings; 5: its overdue projects per round; 6: its corrections;
+# 7: its search filters' values, and its share of the search index instead of Pagefind's documents
 STATE_FILE = "state.bin"
 LOCK_FILE = "lock"  # held by the build writing the output (see output.lock_output); never removed
 PARTS_FOLDER = "parts"
 QR_FOLDER = "qr"
 _PARTS_MAGIC = b"bulletin-parts/1\n"
 
-GENERATOR_PACKAGES = ("Jinja2", "MarkupSafe", "Markdown", "PyYAML", "nh3", "segno", "pagefind-bin-extended")
+GENERATOR_PACKAGES = ("Jinja2", "MarkupSafe", "Markdown", "PyYAML", "nh3", "segno")
 
 
 def cache_folder(out_dir: Path) -> Path:
@@ -92,7 +93,9 @@ class UnitSummary:
     rounds: dict[str, RoundFigures]  # round id -> figures, for the rounds the unit has a list in
     projects: int
     entries: int
-    cjk: bool  # whether its text is Chinese (the search index's language)
+    categories: tuple[str, ...] = ()  # its projects' latest categories and locations: the search filters' values
+    locations: tuple[str, ...] = ()
+    overdue_projects: bool = False  # whether a project is overdue in the search (the site's latest round)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,6 @@ class BuildState:
     site: str
     out: str
     settings: str  # digest of everything every page depends on
-    with_search: bool
     files: dict[str, list] = field(default_factory=dict)
     units: dict[str, UnitState] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)
@@ -170,16 +172,18 @@ def _plain_unit(unit: UnitState) -> tuple:
     summary = unit.summary
     rounds = {round_id: (f.submitted, f.count, f.counts, f.overdue, f.corrections)
               for round_id, f in summary.rounds.items()}
-    return (unit.key, unit.pages, unit.parts, (rounds, summary.projects, summary.entries, summary.cjk),
+    return (unit.key, unit.pages, unit.parts, (rounds, summary.projects, summary.entries, summary.categories,
+                                               summary.locations, summary.overdue_projects),
             tuple(warning.plain() for warning in unit.warnings))
 
 
 def _unit_state(key: str, pages: tuple, parts: dict, summary: tuple, warnings: tuple) -> UnitState:
-    rounds, projects, entries, cjk = summary
+    rounds, projects, entries, categories, locations, overdue_projects = summary
     figures = {round_id: RoundFigures(submitted, count, tuple(map(tuple, counts)), overdue,
                                       tuple(map(tuple, corrections)))
                for round_id, (submitted, count, counts, overdue, corrections) in rounds.items()}
-    return UnitState(key, tuple(pages), parts, UnitSummary(figures, projects, entries, cjk),
+    return UnitState(key, tuple(pages), parts, UnitSummary(figures, projects, entries, tuple(categories),
+                                                                 tuple(locations), overdue_projects),
                      tuple(map(warning_from_plain, warnings)))
 
 
@@ -285,9 +289,9 @@ def qr_folder(out_dir: Path, base_url: str) -> Path:
     return codes / current
 
 
-def write_parts(folder: Path, key: str, sections: dict[str, str]) -> dict[str, str]:
-    """Store the sections in folder; return the digest of each."""
-    blobs = {name: text.encode("utf-8") for name, text in sections.items()}
+def write_parts(folder: Path, key: str, sections: dict[str, str | bytes]) -> dict[str, str]:
+    """Store the sections in folder (text as UTF-8, bytes as they are); return the digest of each."""
+    blobs = {name: text if isinstance(text, bytes) else text.encode("utf-8") for name, text in sections.items()}
     index, offset = {}, 0
     for name, blob in blobs.items():
         index[name] = [offset, len(blob), hashlib.sha256(blob).hexdigest()]
@@ -305,8 +309,13 @@ class PartsReader:
     def __init__(self, folders: list[Path]):
         self.folders = folders
 
+    def has(self, key: str) -> bool:
+        """Whether the unit's parts are stored; whether they pass their checks is known when they
+        are read (DamagedCache: the build starts again in full)."""
+        return any((folder / f"{key}.parts").is_file() for folder in self.folders)
+
     def read(self, key: str, names: list[str]) -> dict[str, bytes] | None:
-        """The sections as stored (UTF-8 text); a section the unit has none of is empty."""
+        """The sections as stored (UTF-8 text, or the bytes given); a section the unit has none of is empty."""
         for folder in self.folders:
             if (folder / f"{key}.parts").is_file():
                 return self._read(folder / f"{key}.parts", names)

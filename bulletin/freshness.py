@@ -88,11 +88,12 @@ def unit_key(settings: str, unit_id: str, files: tuple[SourceFile, ...], sources
     return digest(settings, unit_id, *[f"{s.round_id}/{s.path.name}:{sources[str(s.path)][0]}" for s in files])
 
 
-def site_page_inputs(settings: str, round_ids: list[str], units: dict[str, UnitState], order: list[str],
-                     merged: tuple[str, ...]) -> dict[str, str]:
+def site_page_inputs(settings: str, round_ids: list[str], units: dict[str, UnitState], order: list[str]
+                     ) -> dict[str, str]:
     """What each site-wide page is made from besides the settings: a round's bulletin, the
     units' figures that round (the corrections of their lists included); the home page, every
-    round's; the search page, the shards."""
+    round's; the search page, only the settings (its filters' values are the registry's and
+    the index's manifest)."""
     figures = {}
     for round_id in round_ids:
         shown = []
@@ -106,7 +107,7 @@ def site_page_inputs(settings: str, round_ids: list[str], units: dict[str, UnitS
     inputs["index.html"] = digest(settings, "index.html", *figures.values())
     # The all-units page lists each unit that has a page, with its latest list's figures.
     inputs[ALL_UNITS_PATH] = digest(settings, ALL_UNITS_PATH, *figures.values())
-    inputs["search.html"] = digest(settings, "search.html", *merged)
+    inputs["search.html"] = digest(settings, "search.html")
     return inputs
 
 

@@ -1,6 +1,6 @@
 """Open data beside the pages: every project entry as JSON and CSV per round, every project's
-history as one JSON file and each unit's as a file of its own, and an index of them all.
-Field names are documented in the README ("Open data").
+history as one gzip-compressed JSON file and each unit's as a file of its own, and an index of
+them all. Field names are documented in the README ("Open data").
 
 Pure functions: each unit's rows as text parts (unit_open_data), and how a file joins every
 unit's parts (Joined layouts); assemble.py streams the files, the output folder takes them.
@@ -9,6 +9,7 @@ unit's parts (Joined layouts); assemble.py streams the files, the output folder 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 from dataclasses import dataclass
@@ -71,7 +72,7 @@ class UnitOpenData:
 
     round_json: dict[str, str]  # round id -> its rows, one JSON object per line
     round_csv: dict[str, str]  # round id -> its CSV rows
-    histories: str  # its projects for data/projects.json, one per line
+    histories: str  # its projects for the whole-history file and its own, one per line
 
 
 def unit_open_data(site: Site, unit: Unit, translator: Translator) -> UnitOpenData:
@@ -163,14 +164,30 @@ def round_csv_layout(labels: dict[str, str]) -> Joined:
 
 
 def all_projects_layout(config: SiteConfig, rounds: tuple[Round, ...]) -> Joined:
-    return _json({
+    """data/projects.json.gz: every project's whole history, the JSON compressed as a series of
+    gzip members (RFC 1952: gunzip, 7-Zip, Python's gzip read them as one stream). Each unit's
+    part is already its member (histories_member), so the file is only its members joined: the
+    whole is never compressed, and a one-unit edit costs copying bytes."""
+    plain = _json({
         "site": {"title": config.title, "publisher": config.publisher},
         "rounds": [{"id": r.id, "title": r.title, "date": r.date.isoformat()} for r in rounds],
     })
+    return Joined(gzip_member(plain.head), gzip_member(plain.separator), gzip_member(plain.tail))
+
+
+def histories_member(histories: str) -> bytes:
+    """A unit's share of data/projects.json.gz; nothing for a unit without projects, so the
+    file's separators fall as they do between the parts of a plain JSON file."""
+    return gzip_member(histories.encode("utf-8")) if histories else b""
+
+
+def gzip_member(data: bytes) -> bytes:
+    # mtime=0 and a fixed level: the same bytes give the same member on every build.
+    return gzip.compress(data, compresslevel=6, mtime=0)
 
 
 def unit_history_file(config: SiteConfig, rounds: tuple[Round, ...], unit: Unit, histories: str) -> bytes:
-    """data/units/<unit>.json: one unit's projects with their whole history, as data/projects.json
+    """data/units/<unit>.json: one unit's projects with their whole history, as data/projects.json.gz
     has them, for a citizen or a newsroom that follows one unit (a province's whole file is
     hundreds of MB). Made from the unit's own part, so it is rebuilt only with the unit."""
     head = _json({

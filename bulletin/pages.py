@@ -36,12 +36,15 @@ def round_data_path(round_id: str, extension: str) -> str:
     return f"data/rounds/{round_id}.{extension}"
 
 
-ALL_PROJECTS_DATA = "data/projects.json"
+# Every project's whole history, gzip-compressed: hundreds of MB of JSON at province scale, for
+# archives (one unit's or one round's history is a file of its own). Decompressed, it is the JSON
+# data/projects.json used to be.
+ALL_PROJECTS_DATA = "data/projects.json.gz"
 DATA_INDEX = "data/index.json"  # which open data files there are: every round's, every unit's
 
 
 def unit_data_path(unit_id: str) -> str:
-    """Open data of one unit: its projects with their whole history (data/projects.json's share)."""
+    """Open data of one unit: its projects with their whole history (its share of ALL_PROJECTS_DATA)."""
     return f"data/units/{unit_id}.json"
 
 
@@ -147,17 +150,14 @@ def plan_pages(site: Site) -> list[Page]:
     return pages
 
 
-def plan_site_pages(site: Site, merged_indexes: tuple[str, ...] = ()) -> list[Page]:
+def plan_site_pages(site: Site) -> list[Page]:
     """The pages that show every unit: home, search, and each round's bulletin. They need
-    each unit's figures per round only (UnitRound or UnitRoundSummary). merged_indexes:
-    the folders of the search index shards the search page merges into the first."""
+    each unit's figures per round only (UnitRound or UnitRoundSummary)."""
     drafts = draft_rounds(site)
     listed = bool(drafts & {rnd.id for rnd in site.rounds})  # the home page lists every round, search filters by them
     pages = [
         Page("index.html", "index.html", _home_context(site), draft=listed),
-        Page("search.html", "search.html", {"merged_indexes": [Links("search.html").to(folder) + "/"
-                                                               for folder in merged_indexes]},
-             trail=(Crumb("nav_search", translate=True),), draft=listed),
+        Page("search.html", "search.html", {}, trail=(Crumb("nav_search", translate=True),), draft=listed),
     ]
     for position, rnd in enumerate(site.rounds):
         unit_rounds = site.round_units(rnd.id)

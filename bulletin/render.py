@@ -123,17 +123,27 @@ class Renderer:
         self.status_labels = {status: translator.status(status) for status in STATUSES}
         self.site_domain = site_domain(site.config.base_url)
 
+    def check_sources(self) -> None:
+        """Read every template (cheap, unlike compiling them): one saved as GBK by Notepad is named
+        before any page is rendered, whichever page would have included it."""
+        for name in self._templates():
+            try:
+                self.environment.loader.get_source(self.environment, name)
+            except UnicodeDecodeError:
+                raise TemplateProblem(_not_utf8(name)) from None
+
     def preload(self) -> None:
         """Compile every template now, so worker processes inherit them compiled."""
-        for name in self.environment.list_templates(filter_func=lambda name: name.endswith(".html")):
+        for name in self._templates():
             try:
                 self.environment.get_template(name)
             except jinja2.TemplateSyntaxError as error:
                 raise TemplateProblem(_syntax_message(error)) from None
             except UnicodeDecodeError:
-                raise TemplateProblem(_("{template}:1: template error: the file is not saved as UTF-8 (saved as "
-                                        "GBK or ANSI by Notepad?); open it and save it again as UTF-8",
-                                        template=f"templates/{name}")) from None
+                raise TemplateProblem(_not_utf8(name)) from None
+
+    def _templates(self) -> list[str]:
+        return self.environment.list_templates(filter_func=lambda name: name.endswith(".html"))
 
     def render(self, page: Page, site: Site | None = None) -> str:
         """The page as HTML; `site` is the part of the site the page shows when it is not
@@ -172,6 +182,11 @@ class Renderer:
             raise TemplateProblem(_("{where}: template error: {detail} (while rendering {page})",
                                     where=_where(error, page.template), detail=f"{type(error).__name__}: {error}",
                                     page=page.path)) from None
+
+
+def _not_utf8(name: str) -> str:
+    return _("{template}:1: template error: the file is not saved as UTF-8 (saved as GBK or ANSI by Notepad?); "
+             "open it and save it again as UTF-8", template=f"templates/{name}")
 
 
 def _syntax_message(error: jinja2.TemplateSyntaxError) -> str:

@@ -1,52 +1,43 @@
-"""Search indexing: one record per project, in two forms.
+"""Search indexing: one record per project, in an index the search page loads piece by piece.
 
-- A Pagefind index (Pagefind's extended binary from PyPI), used when the site
-  is served over http(s). Each record is indexed under prefix-free tokens of
-  its text (see search_tokens), so any Chinese word is found whatever a word
-  segmenter would make of it; the readable text travels as meta for excerpts.
-- A compact data script loaded with a classic <script> tag, used when the
-  site is opened from disk, where browsers block Pagefind's modules, fetches
-  and WebAssembly; the page matches substrings of it directly.
+Each project (its history page) is one record, never one per page that repeats its
+text, so a citizen gets one result per project. Its text is indexed under pairs of
+characters (index_tokens), so any Chinese word is found whatever a word segmenter would
+make of it. Traditional characters are folded to Simplified in the indexed text, and the
+search page folds the query the same way, so 開發區 finds 开发区 and the reverse.
 
-Both hold one record per project (its history page), never one per page that
-repeats its text, so a citizen gets one result per project. Traditional
-characters are folded to Simplified in the indexed text, and the search page
-folds the query the same way, so 開發區 finds 开发区 and the reverse.
+The index is a set of small classic scripts (search/), which a page may load both when
+served and when opened from disk (where browsers refuse fetch(), modules and
+WebAssembly): a manifest (search/index.js), then for each shard of units one file per
+bucket of words and one of facets (what the filters and their counts need), and for each
+unit the lines its results show (search/units/<unit>.js). A query loads the manifest, the
+buckets of its words, the facets of the shards that hold them, and the result lines of
+the units it shows: a province's query reads well under a megabyte, and no file grows
+with the number of units.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 from typing import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from .config import SiteConfig
 from .content import STATUSES
 from .govsite import is_overdue
 from .i18n import Translator
 from .markup import plain_text
-from .messages import _
-from .opendata import Joined
 from .model import NOT_REPORTED, History, Site
-from .pagefind_files import PagefindFormatProblem, make_reproducible
 from .pages import project_path
 
 SEARCH_FOLDER = "search"
-PAGEFIND_FOLDER = "pagefind"
 T2S_TABLE = Path(__file__).with_name("data") / "t2s.json"
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _LATIN_RUN = re.compile(r"[0-9a-z]+")
-
-
-class SearchProblem(Exception):
-    """The search index could not be built; the message says why."""
 
 
 @lru_cache(maxsize=1)
@@ -56,11 +47,14 @@ def t2s_table() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _t2s_translation() -> dict[int, str]:
-    return str.maketrans(t2s_table())
+    # Full-width letters and digits (２０２１, ＡＢ) as their half-width selves too: staff type both.
+    table = {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
+    return {**table, **str.maketrans(t2s_table())}
 
 
 def to_simplified(text: str) -> str:
-    """Traditional characters to Simplified, one character for one, so positions stay aligned."""
+    """Traditional characters to Simplified, and full-width letters and digits to half-width, one
+    character for one, so positions stay aligned."""
     return text.translate(_t2s_translation())
 
 
@@ -74,17 +68,11 @@ class SearchRecord:
     latest_round: str  # title of the latest round that reported it
     rounds: tuple[str, ...]  # titles of every round that reported it
     text: str  # everything a citizen may search for, every round included
-    latest_text: str  # titles, places, people and the latest progress only
     excerpt: str = ""  # the latest progress, as plain text: results cut their excerpt from it only,
     # since the title, unit, status and round are shown above the excerpt already
     category: str = ""  # the latest entry's, as staff typed it ("" when it has none)
     location: str = ""
     overdue: bool = False  # past its 完成时限 on the date of the latest round, not completed (govsite.is_overdue)
-
-    @property
-    def head(self) -> str:
-        """The searchable text that is not the excerpt: titles, places, people and the unit."""
-        return self.latest_text[:len(self.latest_text) - len(self.excerpt)].rstrip("\n")
 
 
 def search_records(site: Site, translator: Translator) -> list[SearchRecord]:
@@ -113,7 +101,6 @@ def _record(history: History, unit, translator: Translator) -> SearchRecord:
         latest_round=history.latest_reported_round.title,
         rounds=tuple(step.round.title for step in history.steps if step.reported),
         text="\n".join(head + progress),
-        latest_text="\n".join(head + progress[:1]),
         excerpt=progress[0] if progress else "",
         category=latest.category,
         location=latest.location,
@@ -121,73 +108,40 @@ def _record(history: History, unit, translator: Translator) -> SearchRecord:
     )
 
 
-def search_tokens(text: str) -> list[str]:
-    """The words a text is indexed under: its folded Chinese text cut into overlapping
-    pairs of characters, and its runs of Latin letters and digits.
+def index_tokens(text: str) -> list[str]:
+    """The words a text is found by: its folded Chinese text cut into overlapping pairs of
+    characters, plus the last character of each run, and its runs of Latin letters and digits.
 
-    Pairs make every Chinese substring findable whatever a word segmenter would
-    make of it: the indexer's and the browser's segmenters disagree (星海社区 is
-    星|海|社区 to one and 星海|社区 to the other), and a village's name must always be
-    found. Pagefind matches a query word against indexed words that begin with it
-    and, failing that, against the longest indexed word it begins with, so the
-    tokens are made prefix-free:
-    - a pair is "a" and two five-digit code points (开发 -> a2432021457), and the
-      last character of a run pairs with 00000; every pair has the same length, and
-      a one-character query (a24320) matches every pair it begins;
-    - a Latin or digit run is "c", the run and "zz", with each "z" of the run written
-      "zy" (5000 -> c5000zz, lazy -> clazyyzz): "zz" occurs only at a token's end, so
-      no token begins another, and a query c500 (no ending) still finds c5000zz. (An
-      ending of punctuation would not do: Pagefind drops it, and c50_ would be c50.)
-    static/search.js cuts queries the same way; keep the two in step."""
+    Pairs make every Chinese substring findable whatever a word segmenter would make of it
+    (星海社区 is 星|海|社区 to one segmenter and 星海|社区 to another, and a village's name must
+    always be found). A query of one character matches every token it begins, so the last
+    character of a run is a token too; a Latin or digit run in a query matches the runs it
+    begins (c500 finds 5000). static/search.js cuts queries the same way; keep the two in step."""
     folded = to_simplified(text).lower()
     tokens: list[str] = []
     for run in _CJK_RUN.findall(folded):
-        codes = [f"{ord(character):05d}" for character in run] + ["00000"]
-        tokens += [f"a{codes[i]}{codes[i + 1]}" for i in range(len(codes) - 1)]
-    tokens += [f"c{run.replace('z', 'zy')}zz" for run in _LATIN_RUN.findall(folded)]
+        tokens += [run[i:i + 2] for i in range(len(run) - 1)]
+        tokens.append(run[-1])
+    tokens += _LATIN_RUN.findall(folded)
     return list(dict.fromkeys(tokens))
 
 
-def pagefind_language(config: SiteConfig, any_chinese: bool) -> str:
-    """One index language for the whole site, whatever the interface language: Pagefind
-    keeps an index per language, and every page must reach the same one. Chinese as soon
-    as any record holds Chinese characters."""
-    if config.language.startswith("zh") or any_chinese:
-        return "zh"
-    return config.language.split("-")[0]
+# The index is cut by the first character of its words into this many buckets, so a query
+# loads only the buckets of its words' first characters; every token is one or two characters
+# of the Basic Multilingual Plane (the CJK and Latin runs above), so Python's ord() and
+# JavaScript's charCodeAt() agree on it.
+BUCKETS = 256
+INDEX_VERSION = 1
+INDEX_SCRIPT = f"{SEARCH_FOLDER}/index.js"
 
 
-def index_document(body: str, language: str) -> str:
-    """The small page Pagefind indexes for one project (see index_body)."""
-    return (f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"><title></title></head>'
-            f'<body data-pagefind-body>{body}</body></html>\n')
+def bucket_of(token: str) -> int:
+    return ord(token[0]) % BUCKETS
 
 
-def index_body(record: SearchRecord) -> str:
-    """A project's text, and its meta and filters as attributes, so each project is one
-    record however many pages mention it."""
-    def attribute(kind: str, key: str, value: str) -> str:
-        return f'<span data-pagefind-{kind}="{html.escape(f"{key}:{value}")}"></span>'
-    # The excerpt is cut from the latest progress only (meta "excerpt"), never from the title and
-    # details the result shows above it; the whole text is indexed as tokens below.
-    tags = [attribute("meta", "title", record.title), attribute("meta", "unit", record.unit),
-            attribute("meta", "excerpt", record.excerpt),
-            attribute("meta", "status", record.status), attribute("meta", "round", record.latest_round),
-            attribute("meta", "overdue", OVERDUE_VALUES[record.overdue]),
-            attribute("filter", "unit", record.unit), attribute("filter", "group", record.group),
-            attribute("filter", "status", record.status),
-            attribute("filter", "overdue", OVERDUE_VALUES[record.overdue])]
-    tags += [attribute("filter", "round", title) for title in record.rounds]
-    tags += [attribute("filter", kind, value) for kind, value in
-             (("category", record.category), ("location", record.location)) if value]
-    words = html.escape(" ".join(search_tokens(record.text)))
-    return f'{"".join(tags)}<p>{words}</p>'
-
-
-# Pagefind's memory grows with the records of one index (about 120 KB each), so a large
-# site is indexed in shards the search page merges (Pagefind's mergeIndex); the size is
-# site.yaml's search: shard_size. A unit's projects stay in one shard, chosen by its id,
-# so an edit re-indexes one shard only.
+# A large site's index is cut in shards of units, each with its own buckets, so that an edit to
+# one unit re-joins one shard's files only, and no file grows with the site: the size is
+# site.yaml's search: shard_size (projects). A unit stays in one shard, chosen by its id.
 def shard_count(projects: int, shard_size: int) -> int:
     return max(1, -(-projects // shard_size))
 
@@ -198,52 +152,113 @@ def shard_of(unit_id: str, shards: int) -> int:
     return int.from_bytes(hashlib.sha256(unit_id.encode("utf-8")).digest()[:8], "big") % shards
 
 
-def shard_folder(shard: int) -> str:
-    """Shard 0 is the index the search page loads; the others are merged into it."""
-    return PAGEFIND_FOLDER if shard == 0 else f"{PAGEFIND_FOLDER}/shard-{shard}"
+def shard_folder(rank: int) -> str:
+    """The folder of the shard (under search/), numbered among the shards that have projects."""
+    return f"shard-{rank}"
 
 
-def pagefind_executable() -> Path:
-    from pagefind_bin_extended import get_executable
-
-    return Path(get_executable())
+def unit_records_path(unit_id: str) -> str:
+    return f"{SEARCH_FOLDER}/units/{unit_id}.js"
 
 
-def build_pagefind_index(documents: list[tuple[str, str]], language: str, scratch: Path) -> Path:
-    """Index the documents (url, index_body) with Pagefind's extended binary; return the
-    folder of its files. The binary's own command line is used rather than the pagefind
-    Python API, whose service answers one request per 0.1 s (minutes for a city)."""
-    source = scratch / "documents"
-    index = scratch / "index"
-    try:
-        folders: set[Path] = set()
-        for url, body in documents:
-            path = source / url
-            if path.parent not in folders:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(path.parent)
-            path.write_text(index_document(body, language), encoding="utf-8")
-    except OSError as error:
-        raise SearchProblem(_("search index: cannot write its working files: {reason}",
-                              reason=error.strerror or error)) from None
-    command = [str(pagefind_executable()), "--site", str(source), "--output-path", str(index),
-               "--force-language", language, "--silent"]
-    try:
-        finished = subprocess.run(command, capture_output=True, text=True, timeout=3600)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise SearchProblem(_("search index: cannot run Pagefind: {reason}", reason=error)) from None
-    if finished.returncode != 0 or not (index / "pagefind.js").is_file():
-        detail = (finished.stderr or finished.stdout).strip().splitlines()[-5:]
-        detail = detail or [_("exit code {code}", code=finished.returncode)]
-        raise SearchProblem(_("search index: Pagefind failed: {detail}", detail=" / ".join(detail)))
-    try:
-        make_reproducible(index)
-    except PagefindFormatProblem as error:
-        raise SearchProblem(_("search index: {detail}", detail=error)) from None
-    except OSError as error:  # a full disk while rewriting the index: the previous site is untouched
-        raise SearchProblem(_("search index: cannot write its working files: {reason}",
-                              reason=error.strerror or error)) from None
-    return index
+@dataclass(frozen=True)
+class UnitSearch:
+    """One unit's share of the search index, made from its records alone (so an edit to one
+    unit's file re-makes only its share):
+    - postings: for each bucket its words fall in, a line "bucket<TAB>[unit,{word:[entry,…]}]",
+      where an entry is the project's position in the unit times two, plus one when the word
+      is in its title (title matches rank first); a shard's bucket file joins these lines;
+    - facets: [unit, group, categories, locations, [[status, latest round, [rounds], category,
+      location, overdue], …]] by position, every value but category and location an index
+      into the vocabulary, those two into the unit's own lists (-1: none);
+    - records: the script of what a result shows (search/units/<unit>.js).
+    The buckets, categories, locations and whether any project is overdue go into the
+    index's manifest."""
+
+    postings: str
+    facets: str
+    records: bytes
+    buckets: tuple[int, ...]
+    categories: tuple[str, ...]
+    locations: tuple[str, ...]
+    overdue: bool
+
+
+def unit_search(unit_id: str, records: list[SearchRecord], vocabulary: dict[str, list[str]]) -> UnitSearch:
+    index = {kind: {value: i for i, value in enumerate(values)} for kind, values in vocabulary.items()}
+    unit_index = index["unitIds"][unit_id]
+    group_index = index["groups"][records[0].group] if records else -1
+    categories = sorted({record.category for record in records if record.category})
+    locations = sorted({record.location for record in records if record.location})
+    category_index = {value: i for i, value in enumerate(categories)}
+    location_index = {value: i for i, value in enumerate(locations)}
+    buckets: dict[int, dict[str, list[int]]] = {}
+    facets, shown = [], []
+    for position, record in enumerate(records):
+        in_title = set(index_tokens(record.title))
+        for token in index_tokens(record.text):
+            buckets.setdefault(bucket_of(token), {}).setdefault(token, []).append(
+                position * 2 + (token in in_title))
+        status, latest = index["statuses"][record.status], index["rounds"][record.latest_round]
+        facets.append([status, latest, [index["rounds"][r] for r in record.rounds],
+                       category_index.get(record.category, -1), location_index.get(record.location, -1),
+                       int(record.overdue)])
+        shown.append([record.url, record.title, record.excerpt, status, latest, int(record.overdue)])
+    postings = "".join(f"{bucket}\t[{unit_index},{_compact(words)}]\n" for bucket, words in sorted(buckets.items()))
+    return UnitSearch(
+        postings=postings,
+        facets=_script_safe(_compact([unit_index, group_index, categories, locations, facets])).decode("utf-8"),
+        records=part_script(f"units/{unit_id}", _compact(shown)),
+        buckets=tuple(sorted(buckets)),
+        categories=tuple(categories), locations=tuple(locations),
+        overdue=any(record.overdue for record in records))
+
+
+def shard_files(folder: str, postings: list[bytes], facets: list[bytes]) -> dict[str, bytes]:
+    """A shard's files (its units' shares joined, in the site's order of units): one per
+    bucket any of its words fall in, and its facets. `folder` is under search/."""
+    lines: dict[int, list[bytes]] = {}
+    for unit_postings in postings:
+        for line in unit_postings.splitlines():
+            bucket, _, words = line.partition(b"\t")
+            lines.setdefault(int(bucket), []).append(words)
+    files = {f"{SEARCH_FOLDER}/{folder}/b{bucket}.js": _part_bytes(f"{folder}/b{bucket}", b",".join(found))
+             for bucket, found in sorted(lines.items())}
+    files[f"{SEARCH_FOLDER}/{folder}/facets.js"] = _part_bytes(f"{folder}/facets", b",".join(f for f in facets if f))
+    return files
+
+
+def shard_buckets(files: Iterable[str]) -> str:
+    """The buckets a shard has a file for, as a string of hexadecimal digits (bucket b is bit
+    b % 4 of digit b // 4), so the search page asks only for files that exist."""
+    present = {int(name.rsplit("/b", 1)[1][:-3]) for name in files if name.rsplit("/", 1)[1].startswith("b")}
+    return "".join(format(sum(1 << bit for bit in range(4) if digit * 4 + bit in present), "x")
+                   for digit in range(BUCKETS // 4))
+
+
+def manifest_script(vocabulary: dict[str, list[str]], shards: list[tuple[str, str]],
+                    categories: Iterable[str], locations: Iterable[str], overdue: bool) -> bytes:
+    """search/index.js, what the search page loads first: the filters' values, the units,
+    and each shard's folder with the buckets it has."""
+    manifest = {"version": INDEX_VERSION, "buckets": BUCKETS, **vocabulary,
+                "shards": [list(shard) for shard in shards], "categories": sorted(set(categories)),
+                "locations": sorted(set(locations)), "overdue": overdue}
+    return part_script("index", _compact(manifest))
+
+
+def part_script(name: str, payload: str) -> bytes:
+    """A part of the index as a classic script, which both a served page and one opened from
+    disk may load (browsers refuse fetch() from file:// pages)."""
+    return _script_safe(f"BULLETIN_SEARCH({json.dumps(name)},{payload});\n")
+
+
+def _part_bytes(name: str, items: bytes) -> bytes:
+    # The items are parts stored already script-safe (made by _compact and _script_safe).
+    return _script_safe(f"BULLETIN_SEARCH({json.dumps(name)},[") + items + b"]);\n"
+
+
+def _compact(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # The values of the overdue filter, in the index and in the page's address (?overdue=yes): words
@@ -256,38 +271,10 @@ def filter_vocabulary(site: Site, translator: Translator) -> dict[str, list[str]
     return {
         "rounds": [rnd.title for rnd in site.rounds],
         "units": [unit.name for unit in site.units],
+        "unitIds": [unit.id for unit in site.units],  # a unit is known by its position: names may repeat
         "groups": list(site.groups),
         "statuses": [translator.status(status) for status in (*STATUSES, NOT_REPORTED)],
     }
-
-
-def offline_rows(records: list[SearchRecord], vocabulary: dict[str, list[str]]) -> list[str]:
-    """Each project of the file:// search as compact JSON. Filter values are stored once
-    and referenced by position, and only the latest progress is carried, so a city's
-    data stays small enough for a phone. The searchable text is split in two (the part that
-    is not shown as an excerpt, then the latest progress the excerpt is cut from); category
-    and location are stored as written, since the site's list of them is only known once
-    every unit is built (search.js gathers them)."""
-    index = {kind: {value: i for i, value in enumerate(values)} for kind, values in vocabulary.items()}
-    return [json.dumps([record.url, record.title, index["units"][record.unit], index["groups"][record.group],
-                        index["statuses"][record.status], index["rounds"][record.latest_round],
-                        [index["rounds"][r] for r in record.rounds], record.head, record.excerpt,
-                        record.category, record.location, OVERDUE_VALUES[record.overdue]],
-                       ensure_ascii=False, separators=(",", ":"))
-            for record in records]
-
-
-def offline_data_layout(vocabulary: dict[str, list[str]]) -> Joined:
-    """The data of the file:// search, as a classic script, made of the units' rows (each
-    unit's rows joined with commas, UTF-8)."""
-    head = json.dumps(vocabulary, ensure_ascii=False, separators=(",", ":"))
-    return Joined(_script_safe(f"window.BULLETIN_SEARCH_DATA = {head[:-1]}{',' if vocabulary else ''}\"projects\":["),
-                  b",", b"]};\n", _script_safe_bytes)
-
-
-def offline_data_script(rows: Iterable[bytes], vocabulary: dict[str, list[str]]) -> bytes:
-    """The offline data as a build writes it (assemble.py joins the same layout unit by unit)."""
-    return offline_data_layout(vocabulary).join(rows)
 
 
 def t2s_script() -> bytes:

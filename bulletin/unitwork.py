@@ -14,7 +14,6 @@ scale, and an unchanged unit is not built at all.
 from __future__ import annotations
 
 import gc
-import json
 import multiprocessing
 import os
 from dataclasses import dataclass, field
@@ -31,13 +30,13 @@ from .lint import ContentWarning, document_text, unit_warnings
 from .loader import load_unit
 from .messages import _
 from .model import Unit, build_model
-from .opendata import UnitOpenData, unit_history_file, unit_open_data
+from .opendata import UnitOpenData, histories_member, unit_history_file, unit_open_data
 from .output import OutputProblem, write_unless_unchanged
 from .pages import plan_unit_pages, unit_data_path
 from .problems import Problem
 from .progress import Progress
 from .render import Renderer
-from .search import CJK, index_body, offline_rows, search_records
+from .search import UnitSearch, search_records, unit_records_path, unit_search
 
 
 @dataclass
@@ -79,7 +78,6 @@ class BuildContext:
     ledger: tuple[PublishedRound, ...]
     vocabulary: dict[str, list[str]]
     check_only: bool = False  # the site already has problems: check each unit's files, build nothing
-    with_search: bool = True  # store the documents of the search index among the unit's parts
 
 
 _context: BuildContext | None = None
@@ -123,48 +121,51 @@ def build_unit(job: UnitJob) -> UnitOutcome:
     unit = site.units[0]
     previous = job.previous_pages
     open_data = unit_open_data(site, unit, context.translator)
-    for path, data in _unit_files(context, site, unit, open_data):
+    search = unit_search(unit_id, search_records(site, context.translator), context.vocabulary)
+    for path, data in _unit_files(context, site, unit, open_data, search):
         before = previous.get(path) if previous is not None else None
         outcome.pages[path], written = write_unless_unchanged(context.staging, path, data, before)
         if written:
             outcome.written.append(path)
 
     try:
-        outcome.parts = write_parts(context.parts_dir, job.key, unit_sections(site, unit, context, open_data))
+        outcome.parts = write_parts(context.parts_dir, job.key, unit_sections(site, unit, context, open_data, search))
     except OSError as error:
         raise OutputProblem(_("cannot write the build's working files into {folder}: {reason}",
                               folder=context.parts_dir, reason=error.strerror or error)) from None
-    outcome.summary = unit_summary(site, unit)
+    outcome.summary = unit_summary(site, unit, search)
     return outcome
 
 
-def _unit_files(context: BuildContext, site, unit: Unit, open_data: UnitOpenData) -> Iterable[tuple[str, bytes]]:
-    """The unit's pages, rendered one at a time, its history as open data, and its feed (see feeds)."""
+def _unit_files(context: BuildContext, site, unit: Unit, open_data: UnitOpenData,
+                search: UnitSearch) -> Iterable[tuple[str, bytes]]:
+    """The unit's pages, rendered one at a time, its history as open data, its projects' lines in
+    search results, and its feed (see feeds)."""
     pages = plan_unit_pages(site, unit)
     for page in pages:
         yield page.path, context.renderer.render(page, site).encode("utf-8")
     if pages:  # a unit never published has no history to give
         yield unit_data_path(unit.id), unit_history_file(context.config, site.rounds, unit, open_data.histories)
+        yield unit_records_path(unit.id), search.records
     if context.config.base_url and pages:  # a feed needs absolute addresses; a unit never published has none
         yield unit_feed_path(unit.id), unit_feed(site, unit, context.translator)
 
 
-def unit_sections(site, unit: Unit, context: BuildContext, data: UnitOpenData) -> dict[str, str]:
+def unit_sections(site, unit: Unit, context: BuildContext, data: UnitOpenData,
+                  search: UnitSearch) -> dict[str, str | bytes]:
     """The unit's share of the site-wide files, by section name (see builder)."""
-    records = search_records(site, context.translator)
     sections = {f"json:{round_id}": text for round_id, text in data.round_json.items()}
     sections.update({f"csv:{round_id}": text for round_id, text in data.round_csv.items()})
-    sections["histories"] = data.histories
+    # Compressed here, in the unit's worker: data/projects.json.gz is these members joined.
+    sections["histories.gz"] = histories_member(data.histories)
     if context.config.base_url:
         sections[FEED_SECTION] = feed_part(site, unit, context.translator)
-    sections["offline"] = ",".join(offline_rows(records, context.vocabulary))
-    if context.with_search:  # the index's documents are the costliest part: only when they are used
-        sections["documents"] = json.dumps([[record.url, index_body(record)] for record in records],
-                                           ensure_ascii=False, separators=(",", ":"))
+    sections["postings"] = search.postings
+    sections["facets"] = search.facets
     return sections
 
 
-def unit_summary(site, unit: Unit) -> UnitSummary:
+def unit_summary(site, unit: Unit, search: UnitSearch) -> UnitSummary:
     """What the site-wide pages show of the unit: per round, whether it sent a file,
     how many projects and how many of each status."""
     rounds = {}
@@ -178,9 +179,9 @@ def unit_summary(site, unit: Unit) -> UnitSummary:
         rounds=rounds,
         projects=len(site.histories),
         entries=sum(ur.count for ur in site.unit_rounds.values()),
-        cjk=bool(CJK.search(unit.name)) or any(
-            CJK.search(entry.title + entry.progress + entry.location + entry.lead + entry.category)
-            for ur in site.unit_rounds.values() for entry in ur.entries),
+        categories=search.categories,
+        locations=search.locations,
+        overdue_projects=search.overdue,
     )
 
 
@@ -216,8 +217,11 @@ def run_units(context: BuildContext, todo: list[UnitJob], jobs: int | None, prog
 
     try:
         if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+            # Templates are compiled as pages first use them: a rebuild of one unit compiles only its own.
             collect(build_unit(job) for job in todo)
         else:
+            if context.renderer is not None:  # compiled once, here, for every worker to inherit
+                context.renderer.preload()
             chunk = max(1, min(16, len(todo) // (workers * 8)))
             with multiprocessing.get_context("fork").Pool(workers, initializer=worker_started) as pool:
                 collect(pool.imap_unordered(build_unit, todo, chunksize=chunk))

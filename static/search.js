@@ -1,9 +1,9 @@
 /* Project search for the bulletin site.
  *
- * Two backends behind one interface:
- * - Pagefind (served over http/https): its index segments Chinese words.
- * - Offline data (opened from disk, or wherever Pagefind cannot run): a
- *   classic <script> with one record per project, searched here.
+ * The index (bulletin/search.py) is a set of small classic scripts loaded as a
+ * query needs them, the same way when served and when opened from disk: the
+ * manifest, the buckets of the query's words in each shard, the facets of the
+ * shards holding matches, and the result lines of the units shown.
  * Queries are folded from Traditional to Simplified characters with the
  * table in search/t2s.js, as the indexed text was at build time.
  *
@@ -19,7 +19,8 @@
   var FILTERS = ["round", "unit", "group", "status", "category", "location", "overdue"];
   // Filters whose values come from the index searched, not from the page (see fillOptions).
   var FROM_INDEX = ["category", "location"];
-  var OVERDUE = "yes";  // the overdue filter's value for a project past its due date (search.py OVERDUE_VALUES)
+  var OVERDUE = "yes";  // the overdue filter's values (search.py OVERDUE_VALUES)
+  var NOT_OVERDUE = "no";
 
   var configNode = document.getElementById("search-config");
   if (!configNode) { return; }
@@ -56,7 +57,9 @@
     var out = "";
     for (var i = 0; i < text.length; i++) {
       var c = text.charAt(i);
-      c = t2s[c] || c;
+      var code = text.charCodeAt(i);
+      // Full-width letters and digits (２０２１) as half-width, as the index folds them (search.py).
+      c = code >= 0xFF01 && code <= 0xFF5E ? String.fromCharCode(code - 0xFEE0) : t2s[c] || c;
       var lower = c.toLowerCase();
       out += lower.length === 1 ? lower : c;
     }
@@ -89,116 +92,340 @@
     statusLine.textContent = text;
   }
 
-  /* ---------- offline backend ---------- */
+  /* ---------- loading the index ---------- */
 
-  function loadScript(src, onLoad, onError) {
-    var script = document.createElement("script");
-    script.src = src;
-    script.onload = onLoad;
-    script.onerror = onError;
-    document.head.appendChild(script);
-  }
+  // The index is a set of classic scripts (bulletin/search.py), each calling
+  // BULLETIN_SEARCH(name, data) when it runs. A classic script loads both from a
+  // server and from disk, where browsers refuse fetch(); a query loads only the
+  // parts it needs, each once.
+  var folder = config.index.replace(/index\.js$/, "");
+  var parts = {};
 
-  function OfflineBackend(data) {
-    this.mode = "offline";
-    this.data = data;
-    this.folded = [];
-    // A project row: [url, title, unit, group, status, latest round, rounds, text not shown as an
-    // excerpt, latest progress (the excerpt), category, location, overdue] (search.py offline_rows).
-    for (var i = 0; i < data.projects.length; i++) {
-      var p = data.projects[i];
-      this.folded.push({ title: fold(p[1]), text: fold(p[7] + "\n" + p[8]), excerpt: fold(p[8]) });
+  function partOf(name) {
+    if (!Object.prototype.hasOwnProperty.call(parts, name)) {
+      parts[name] = { state: "new", data: null, waiting: [] };
     }
+    return parts[name];
   }
 
-  OfflineBackend.prototype.valuesOf = function (p, name) {
+  function settle(part, state) {
+    part.state = state;
+    var waiting = part.waiting;
+    part.waiting = [];
+    for (var i = 0; i < waiting.length; i++) { waiting[i](); }
+  }
+
+  window.BULLETIN_SEARCH = function (name, data) {
+    var part = partOf(name);
+    part.data = data;
+    settle(part, "loaded");
+  };
+
+  function loadParts(names, done, fail) {
+    // Calls done() once every part is loaded, or fail() once, if one cannot be.
+    var left = names.length;
+    var over = false;
+    function check() {
+      if (over) { return; }
+      for (var i = 0; i < names.length; i++) {
+        var state = partOf(names[i]).state;
+        if (state === "failed") { over = true; fail(); return; }
+        if (state !== "loaded") { return; }
+      }
+      over = true;
+      done();
+    }
+    for (var n = 0; n < names.length; n++) {
+      (function (name) {
+        var part = partOf(name);
+        part.waiting.push(check);
+        if (part.state !== "new") { return; }
+        part.state = "loading";
+        var script = document.createElement("script");
+        script.src = folder + name + ".js";
+        script.onload = function () { if (part.state === "loading") { settle(part, "failed"); } };
+        script.onerror = function () { settle(part, "failed"); };
+        document.head.appendChild(script);
+      })(names[n]);
+    }
+    if (!left) { over = true; done(); return; }
+    check();
+  }
+
+  /* ---------- querying it ---------- */
+
+  var CJK_RUN = /[\u3400-\u9fff\uf900-\ufaff]+/g;
+  var LATIN_RUN = /[0-9a-z]+/g;
+
+  function termTokens(term) {
+    // The words a typed term is looked up by, as the index was cut (index_tokens in
+    // bulletin/search.py): each pair of Chinese characters exactly; a lone character, and a
+    // run of Latin letters or digits, as the beginning of indexed words. A term with neither
+    // (punctuation alone) finds nothing.
+    var tokens = [];
+    var runs = term.match(CJK_RUN) || [];
+    for (var r = 0; r < runs.length; r++) {
+      if (runs[r].length === 1) { tokens.push({ text: runs[r], prefix: true }); }
+      for (var i = 0; i + 1 < runs[r].length; i++) { tokens.push({ text: runs[r].substr(i, 2), prefix: false }); }
+    }
+    var latin = term.match(LATIN_RUN) || [];
+    for (var l = 0; l < latin.length; l++) { tokens.push({ text: latin[l], prefix: true }); }
+    return tokens;
+  }
+
+  function IndexBackend(manifest) {
+    this.mode = "index";
+    this.m = manifest;
+    this.facets = {};  // shard folder -> unit number -> its facets, once loaded
+  }
+
+  IndexBackend.prototype.filterValues = function () {
+    return { category: this.m.categories, location: this.m.locations, overdue: this.m.overdue };
+  };
+
+  IndexBackend.prototype.hasBucket = function (shard, bucket) {
+    var digit = parseInt(shard[1].charAt(bucket >> 2), 16);
+    return (digit >> (bucket & 3) & 1) === 1;
+  };
+
+  IndexBackend.prototype.bucketOf = function (token) {
+    return token.text.charCodeAt(0) % this.m.buckets;
+  };
+
+  IndexBackend.prototype.matches = function (words, done, fail) {
+    // Every project holding each token of each term, with its score: ten for a term in its
+    // title, one elsewhere; by score, then in the site's order. Only the shards that have a
+    // bucket for every token are read, and only those buckets.
+    var self = this;
+    var wanted = [];
+    var tokens = [];
+    for (var w = 0; w < words.length; w++) {
+      var found = termTokens(words[w]);
+      if (!found.length) { done([]); return; }
+      for (var t = 0; t < found.length; t++) { found[t].term = w; tokens.push(found[t]); }
+    }
+    var shards = [];
+    for (var s = 0; s < this.m.shards.length; s++) {
+      var shard = this.m.shards[s];
+      var names = [];
+      for (var k = 0; k < tokens.length; k++) {
+        if (!this.hasBucket(shard, this.bucketOf(tokens[k]))) { names = null; break; }
+        var name = shard[0] + "/b" + this.bucketOf(tokens[k]);
+        if (indexOf(names, name) < 0) { names.push(name); }
+      }
+      if (names) {
+        shards.push(shard[0]);
+        wanted = wanted.concat(names);
+      }
+    }
+    // The facets of those shards are fetched meanwhile: the counts need them once the words are found.
+    var facets = [];
+    for (var f = 0; f < shards.length; f++) { facets.push(shards[f] + "/facets"); }
+    loadParts(facets, function () {}, function () {});
+    loadParts(wanted, function () {
+      var hits = [];
+      for (var s = 0; s < shards.length; s++) { hits = hits.concat(self.shardMatches(shards[s], tokens, words.length)); }
+      hits.sort(function (a, b) { return b.score - a.score || a.unit - b.unit || a.position - b.position; });
+      done(hits, shards);
+    }, fail);
+  };
+
+  IndexBackend.prototype.shardMatches = function (shard, tokens, termCount) {
+    // Within one shard: for each unit, the positions every token is found at, with whether
+    // each term was found in the title (entries are position * 2 + in title).
+    var found = null;  // unit -> position -> [title flag per term]
+    for (var k = 0; k < tokens.length; k++) {
+      var token = tokens[k];
+      var units = partOf(shard + "/b" + this.bucketOf(token)).data;
+      var here = {};
+      for (var u = 0; u < units.length; u++) {
+        var words = units[u][1];
+        var entries = [];
+        if (!token.prefix) {
+          if (Object.prototype.hasOwnProperty.call(words, token.text)) { entries = words[token.text]; }
+        } else {
+          for (var word in words) {
+            if (Object.prototype.hasOwnProperty.call(words, word) && word.indexOf(token.text) === 0) {
+              entries = entries.concat(words[word]);
+            }
+          }
+        }
+        if (!entries.length) { continue; }
+        var positions = here[units[u][0]] || (here[units[u][0]] = {});
+        for (var e = 0; e < entries.length; e++) {
+          var at = entries[e] >> 1;
+          positions[at] = (positions[at] || 0) | (entries[e] & 1);
+        }
+      }
+      found = this.intersect(found, here, token.term, termCount);
+    }
+    var hits = [];
+    for (var unit in found) {
+      if (!Object.prototype.hasOwnProperty.call(found, unit)) { continue; }
+      for (var position in found[unit]) {
+        if (!Object.prototype.hasOwnProperty.call(found[unit], position)) { continue; }
+        var flags = found[unit][position];
+        var score = 0;
+        for (var f = 0; f < flags.length; f++) { score += flags[f] ? 10 : 1; }
+        hits.push({ shard: shard, unit: +unit, position: +position, score: score });
+      }
+    }
+    return hits;
+  };
+
+  IndexBackend.prototype.intersect = function (found, here, term, termCount) {
+    var out = {};
+    for (var unit in here) {
+      if (!Object.prototype.hasOwnProperty.call(here, unit)) { continue; }
+      if (found && !Object.prototype.hasOwnProperty.call(found, unit)) { continue; }
+      for (var position in here[unit]) {
+        if (!Object.prototype.hasOwnProperty.call(here[unit], position)) { continue; }
+        var flags;
+        if (found) {
+          if (!Object.prototype.hasOwnProperty.call(found[unit], position)) { continue; }
+          flags = found[unit][position];
+          // A term is in the title when all its tokens are (a term's first token starts it at 1).
+          flags[term] = flags[term] === undefined ? here[unit][position] : flags[term] & here[unit][position];
+        } else {
+          flags = [];
+          for (var t = 0; t < termCount; t++) { flags.push(undefined); }
+          flags[term] = here[unit][position];
+        }
+        (out[unit] || (out[unit] = {}))[position] = flags;
+      }
+    }
+    return out;
+  };
+
+  IndexBackend.prototype.loadFacets = function (shards, done, fail) {
+    var self = this;
+    var names = [];
+    for (var s = 0; s < shards.length; s++) { names.push(shards[s] + "/facets"); }
+    loadParts(names, function () {
+      for (var s = 0; s < shards.length; s++) {
+        if (self.facets[shards[s]]) { continue; }
+        var byUnit = {};
+        var rows = partOf(shards[s] + "/facets").data;
+        for (var r = 0; r < rows.length; r++) { byUnit[rows[r][0]] = rows[r]; }
+        self.facets[shards[s]] = byUnit;
+      }
+      done();
+    }, fail);
+  };
+
+  IndexBackend.prototype.valuesOf = function (hit, name) {
     // The values a project has for a filter, as its options name them (none: "").
-    var d = this.data;
+    var m = this.m;
+    var unit = this.facets[hit.shard][hit.unit];
+    var p = unit[4][hit.position];  // [status, latest round, rounds, category, location, overdue]
     if (name === "round") {
       var rounds = [];
-      for (var r = 0; r < p[6].length; r++) { rounds.push(d.rounds[p[6][r]]); }
+      for (var r = 0; r < p[2].length; r++) { rounds.push(m.rounds[p[2][r]]); }
       return rounds;
     }
-    var value = { unit: d.units[p[2]], group: d.groups[p[3]], status: d.statuses[p[4]],
-                  category: p[9], location: p[10], overdue: p[11] }[name];
+    var value = { unit: m.units[hit.unit], group: m.groups[unit[1]], status: m.statuses[p[0]],
+                  category: p[3] < 0 ? "" : unit[2][p[3]], location: p[4] < 0 ? "" : unit[3][p[4]],
+                  overdue: p[5] ? OVERDUE : NOT_OVERDUE }[name];
     return value ? [value] : [];
   };
 
-  OfflineBackend.prototype.filterValues = function () {
-    // What the filters filled from the index offer, and whether any project is overdue.
-    var found = { category: [], location: [], overdue: false };
-    var seen = { category: {}, location: {} };
-    for (var i = 0; i < this.data.projects.length; i++) {
-      var p = this.data.projects[i];
-      for (var f = 0; f < FROM_INDEX.length; f++) {
-        var values = this.valuesOf(p, FROM_INDEX[f]);
-        for (var v = 0; v < values.length; v++) {
-          if (!Object.prototype.hasOwnProperty.call(seen[FROM_INDEX[f]], values[v])) {
-            seen[FROM_INDEX[f]][values[v]] = true;
-            found[FROM_INDEX[f]].push(values[v]);
-          }
+  IndexBackend.prototype.everything = function () {
+    // Every project, for filters chosen without a query: the facets list them all.
+    var hits = [];
+    for (var s = 0; s < this.m.shards.length; s++) {
+      var shard = this.m.shards[s][0];
+      var byUnit = this.facets[shard];
+      for (var unit in byUnit) {
+        if (!Object.prototype.hasOwnProperty.call(byUnit, unit)) { continue; }
+        for (var p = 0; p < byUnit[unit][4].length; p++) {
+          hits.push({ shard: shard, unit: +unit, position: p, score: 0 });
         }
       }
-      if (p[11] === OVERDUE) { found.overdue = true; }
     }
-    return found;
+    hits.sort(function (a, b) { return a.unit - b.unit || a.position - b.position; });
+    return hits;
   };
 
-  OfflineBackend.prototype.search = function (query, filters, done) {
-    // Each option's count is what choosing it would give: the query and the OTHER filters chosen
-    // (a faceted count), so a project failing one filter only still counts for that filter's options.
-    var words = terms(query);
-    var hits = [];
+  IndexBackend.prototype.filtered = function (hits, filters) {
+    // The hits passing every filter, and each option's count: what choosing it would give,
+    // with the query and the OTHER filters chosen (a faceted count), so a project failing one
+    // filter only still counts for that filter's options.
+    var kept = [];
     var counts = {};
     for (var c = 0; c < FILTERS.length; c++) { counts[FILTERS[c]] = {}; }
-    for (var i = 0; i < this.data.projects.length; i++) {
-      var p = this.data.projects[i];
-      var folded = this.folded[i];
-      var score = 0;
-      var ok = true;
-      for (var w = 0; w < words.length; w++) {
-        var inTitle = folded.title.indexOf(words[w]) >= 0;
-        var inText = folded.text.indexOf(words[w]) >= 0;
-        if (!inTitle && !inText) { ok = false; break; }
-        score += inTitle ? 10 : 1;
-      }
-      if (!ok) { continue; }
+    for (var i = 0; i < hits.length; i++) {
       var failed = [];
       for (var f = 0; f < FILTERS.length && failed.length < 2; f++) {
         var wanted = filters[FILTERS[f]];
-        if (wanted && indexOf(this.valuesOf(p, FILTERS[f]), wanted) < 0) { failed.push(FILTERS[f]); }
+        if (wanted && indexOf(this.valuesOf(hits[i], FILTERS[f]), wanted) < 0) { failed.push(FILTERS[f]); }
       }
       if (failed.length > 1) { continue; }
-      if (!failed.length) { hits.push({ index: i, score: score }); }
+      if (!failed.length) { kept.push(hits[i]); }
       for (var n = 0; n < FILTERS.length; n++) {
         if (failed.length && failed[0] !== FILTERS[n]) { continue; }
-        var values = this.valuesOf(p, FILTERS[n]);
+        var values = this.valuesOf(hits[i], FILTERS[n]);
         for (var v = 0; v < values.length; v++) {
           counts[FILTERS[n]][values[v]] = (counts[FILTERS[n]][values[v]] || 0) + 1;
         }
       }
     }
-    hits.sort(function (a, b) { return b.score - a.score || a.index - b.index; });
-    var self = this;
-    var results = [];
-    for (var h = 0; h < hits.length; h++) {
-      results.push(self.result(hits[h].index, words));
-    }
-    done(results, counts);
+    return { hits: kept, counts: counts };
   };
 
-  OfflineBackend.prototype.result = function (index, words) {
-    var d = this.data;
-    var p = d.projects[index];
-    var folded = this.folded[index].excerpt;
-    return {
-      load: function (callback) {
-        callback({
-          url: p[0], title: p[1], unit: d.units[p[2]], status: d.statuses[p[4]],
-          round: d.rounds[p[5]], overdue: p[11] === OVERDUE, excerpt: offlineExcerpt(p[8], folded, words)
-        });
+  IndexBackend.prototype.search = function (query, filters, onResults, onCounts, fail) {
+    // Without a filter, the first results are shown as soon as the words are looked up, and
+    // the filters' counts follow: a common word costs no more before its first results.
+    var self = this;
+    var words = terms(query);
+    var anyFilter = false;
+    for (var name in filters) {
+      if (Object.prototype.hasOwnProperty.call(filters, name) && filters[name]) { anyFilter = true; }
+    }
+    function filterAndCount(hits, shards, shown) {
+      self.loadFacets(shards, function () {
+        var outcome = self.filtered(hits, filters);
+        if (!shown) { onResults(self.results(outcome.hits, words)); }
+        onCounts(outcome.counts);
+      }, fail);
+    }
+    if (!words.length) {
+      var all = [];
+      for (var s = 0; s < this.m.shards.length; s++) { all.push(this.m.shards[s][0]); }
+      this.loadFacets(all, function () { filterAndCount(self.everything(), all, false); }, fail);
+      return;
+    }
+    this.matches(words, function (hits, shards) {
+      if (!anyFilter) { onResults(self.results(hits, words)); }
+      if (!hits.length) { onCounts({}); return; }
+      var holding = [];
+      for (var h = 0; h < hits.length; h++) {
+        if (indexOf(holding, hits[h].shard) < 0) { holding.push(hits[h].shard); }
       }
-    };
+      filterAndCount(hits, holding, !anyFilter);
+    }, fail);
+  };
+
+  IndexBackend.prototype.results = function (hits, words) {
+    var self = this;
+    var list = [];
+    for (var h = 0; h < hits.length; h++) {
+      (function (hit) {
+        list.push({
+          load: function (callback, fail) {
+            var name = "units/" + self.m.unitIds[hit.unit];
+            loadParts([name], function () {
+              // [url, title, latest progress, status, latest round, overdue] (search.py unit_search)
+              var p = partOf(name).data[hit.position];
+              callback({
+                url: p[0], title: p[1], unit: self.m.units[hit.unit], status: self.m.statuses[p[3]],
+                round: self.m.rounds[p[4]], overdue: !!p[5], excerpt: excerpt(p[2], fold(p[2]), words)
+              });
+            }, fail);
+          }
+        });
+      })(hits[h]);
+    }
+    return list;
   };
 
   function indexOf(list, value) {
@@ -208,7 +435,7 @@
     return -1;
   }
 
-  function offlineExcerpt(text, folded, words) {
+  function excerpt(text, folded, words) {
     // A window of the text around the first match, with every match marked. The text is the
     // latest progress only: the title and details are shown above the excerpt already.
     var start = 0;
@@ -236,254 +463,6 @@
     if (start > 0) { pieces.unshift({ text: "…" }); }
     if (end < text.length) { pieces.push({ text: "…" }); }
     return pieces;
-  }
-
-  /* ---------- Pagefind backend ---------- */
-
-  // The filter each shard's records carry (Pagefind's mergeFilter), its value the
-  // shard's number: "0" for the index search-pagefind.js imports.
-  var SHARD_FILTER = "bulletin-shard";
-
-  function PagefindBackend(pagefind, shards, totals) {
-    this.mode = "pagefind";
-    this.pagefind = pagefind;
-    this.shards = shards;  // how many indexes were merged into one (1: a single index)
-    this.totals = totals || {};  // every filter value's count over the whole index
-    this.known = {};
-  }
-
-  PagefindBackend.prototype.filterValues = function () {
-    var found = { category: [], location: [], overdue: (this.totals.overdue || {})[OVERDUE] > 0 };
-    for (var f = 0; f < FROM_INDEX.length; f++) {
-      var values = this.totals[FROM_INDEX[f]] || {};
-      for (var value in values) {
-        if (Object.prototype.hasOwnProperty.call(values, value)) { found[FROM_INDEX[f]].push(value); }
-      }
-    }
-    return found;
-  };
-
-  var CJK_RUN = /[\u3400-\u9fff\uf900-\ufaff]+/g;
-  var LATIN_RUN = /[0-9a-z]+/g;
-
-  function searchTokens(query) {
-    // The index holds prefix-free tokens (see search_tokens in bulletin/search.py):
-    // pairs of Chinese characters written as code points, and Latin runs. A query
-    // is cut the same way, so any substring is found whatever a segmenter makes of it.
-    var folded = fold(query);
-    var tokens = [];
-    var seen = {};
-    function add(token) {
-      if (!Object.prototype.hasOwnProperty.call(seen, token)) { seen[token] = true; tokens.push(token); }
-    }
-    function code(character) {
-      var digits = String(character.charCodeAt(0));
-      while (digits.length < 5) { digits = "0" + digits; }
-      return digits;
-    }
-    var runs = folded.match(CJK_RUN) || [];
-    for (var r = 0; r < runs.length; r++) {
-      // One character: every pair it begins (a prefix). Longer: each of its pairs.
-      if (runs[r].length === 1) { add("a" + code(runs[r])); }
-      for (var i = 0; i + 1 < runs[r].length; i++) { add("a" + code(runs[r].charAt(i)) + code(runs[r].charAt(i + 1))); }
-    }
-    // Latin and digit runs as prefixes, each "z" written "zy": "c500" finds "c5000zz".
-    var latin = folded.match(LATIN_RUN) || [];
-    for (var l = 0; l < latin.length; l++) { add("c" + latin[l].replace(/z/g, "zy")); }
-    return tokens;
-  }
-
-  PagefindBackend.prototype.shardsHolding = function (word) {
-    // The shards whose index holds the word, as a map from shard number to true.
-    var self = this;
-    if (Object.prototype.hasOwnProperty.call(self.known, word)) { return Promise.resolve(self.known[word]); }
-    return self.pagefind.search(word).then(function (response) {
-      var holding = {};
-      if (response && response.results.length) {
-        if (self.shards === 1) {
-          holding["0"] = true;
-        } else {
-          var counts = (response.filters && response.filters[SHARD_FILTER]) || {};
-          for (var shard in counts) {
-            if (Object.prototype.hasOwnProperty.call(counts, shard) && counts[shard] > 0) { holding[shard] = true; }
-          }
-        }
-      }
-      self.known[word] = holding;
-      return holding;
-    });
-  };
-
-  PagefindBackend.prototype.shardsWithEveryWord = function (words) {
-    // Pagefind quietly ignores a word that is nowhere in an index, so "开发区"
-    // would list everything containing "区". Citizens expect every word to
-    // count, as in the offline search: if one word is unknown, nothing matches.
-    // A merged index is searched shard by shard, each ignoring the words it lacks:
-    // so only the shards that hold every word are searched (none: nothing matches).
-    // Answers null when every shard may be searched, else the list of shards.
-    var self = this;
-    var checks = [];
-    for (var w = 0; w < words.length; w++) { checks.push(self.shardsHolding(words[w])); }
-    return Promise.all(checks).then(function (found) {
-      var shards = [];
-      for (var s = 0; s < self.shards; s++) {
-        var everyWord = true;
-        for (var f = 0; f < found.length; f++) {
-          if (!Object.prototype.hasOwnProperty.call(found[f], String(s))) { everyWord = false; }
-        }
-        if (everyWord) { shards.push(String(s)); }
-      }
-      return shards.length === self.shards ? null : shards;
-    });
-  };
-
-  PagefindBackend.prototype.search = function (query, filters, done, fail) {
-    var chosen = {};
-    for (var i = 0; i < FILTERS.length; i++) {
-      if (filters[FILTERS[i]]) { chosen[FILTERS[i]] = filters[FILTERS[i]]; }
-    }
-    var tokens = searchTokens(query);
-    var typed = terms(query);
-    var pagefind = this.pagefind;
-    var check = tokens.length ? this.shardsWithEveryWord(tokens) : Promise.resolve(query ? [] : null);
-    var totals = this.totals;
-    check.then(function (shards) {
-      if (shards && !shards.length) { done([], {}); return null; }
-      if (shards) { chosen[SHARD_FILTER] = { any: shards }; }
-      var term = tokens.length ? tokens.join(" ") : null;
-      // Each option's count is what choosing it would give (as offline): for each filter chosen,
-      // the counts of its options come from a search without it. With no query and no other
-      // filter, that is the whole index, whose counts were read when it loaded.
-      var searches = [pagefind.search(term, { filters: chosen })];
-      var facets = [];
-      for (var name in chosen) {
-        if (!Object.prototype.hasOwnProperty.call(chosen, name) || name === SHARD_FILTER) { continue; }
-        var others = {};
-        var any = false;
-        for (var other in chosen) {
-          if (Object.prototype.hasOwnProperty.call(chosen, other) && other !== name) {
-            others[other] = chosen[other];
-            any = true;
-          }
-        }
-        facets.push(name);
-        searches.push(term === null && !any ? Promise.resolve({ filters: totals })
-                                            : pagefind.search(term, { filters: others }));
-      }
-      return Promise.all(searches).then(function (responses) {
-        var response = responses[0];
-        if (!response) { done([], {}); return; }
-        var results = [];
-        for (var r = 0; r < response.results.length; r++) {
-          results.push(pagefindResult(response.results[r], typed));
-        }
-        var counts = {};
-        var all = response.filters || {};
-        for (var c = 0; c < FILTERS.length; c++) { counts[FILTERS[c]] = all[FILTERS[c]] || {}; }
-        for (var f = 0; f < facets.length; f++) {
-          counts[facets[f]] = (responses[f + 1] && responses[f + 1].filters || {})[facets[f]] || {};
-        }
-        done(results, counts);
-      });
-    }).then(null, fail);
-  };
-
-  function pagefindResult(hit, words) {
-    return {
-      load: function (callback, fail) {
-        hit.data().then(function (data) {
-          // The index holds character pairs, not prose: the excerpt is cut from the
-          // project's latest progress (a meta value, plain text) exactly as in the offline search.
-          var text = data.meta.excerpt || "";
-          callback({
-            url: pageLink(data.url), title: data.meta.title, unit: data.meta.unit,
-            status: data.meta.status, round: data.meta.round, overdue: data.meta.overdue === OVERDUE,
-            excerpt: offlineExcerpt(text, fold(text), words)
-          });
-        }, fail);
-      }
-    };
-  }
-
-  function absolute(url) {
-    // Resolved as a link on this page would be (an <a> does it in every browser).
-    var anchor = document.createElement("a");
-    anchor.href = url;
-    return anchor.href;
-  }
-
-  // The folder of this page, which is the site's root: result URLs are made relative to it.
-  var pageFolder = absolute("./");
-
-  function pageLink(url) {
-    // Pagefind gives a result's URL from the site's root ("/projects/u/p.html", or
-    // "/sub/projects/u/p.html" when the site is served under /sub/); the link must be
-    // relative to this page, so the site works under any sub-path.
-    var full = absolute(url);
-    return full.indexOf(pageFolder) === 0 ? full.slice(pageFolder.length) : full;
-  }
-
-  function mergeShards(pagefind, folders) {
-    // A large site's index is built in shards; shard 0 is the index search-pagefind.js
-    // imports, the others are merged into it, one after the other, before anything is
-    // searched. Their results, counts and filter counts then come back as one index's.
-    // Each shard's records carry SHARD_FILTER with its number (see shardsWithEveryWord).
-    // Pagefind loads a merged index inside its web worker, where a relative path would be
-    // resolved against the worker's own script: each folder is resolved against this page
-    // and, as Pagefind does for its primary index, written from the site's origin
-    // ("/pagefind/shard-1/"), so the URLs of its results take the same form as the
-    // primary's.
-    var chain = Promise.resolve();
-    var origin = location.protocol + "//" + location.host;
-    for (var i = 0; i < folders.length; i++) {
-      (function (folder, number) {
-        chain = chain.then(function () {
-          var path = absolute(folder);
-          if (path.indexOf(origin + "/") === 0) { path = path.slice(origin.length); }
-          var options = { excerptLength: 40, mergeFilter: {} };
-          options.mergeFilter[SHARD_FILTER] = String(number);
-          return pagefind.mergeIndex(path, options);
-        });
-      })(folders[i], i + 1);
-    }
-    return chain;
-  }
-
-  function loadPagefind(onReady, onFail) {
-    var modules = "noModule" in document.createElement("script");
-    if (location.protocol === "file:" || !modules || typeof WebAssembly !== "object") {
-      onFail();
-      return;
-    }
-    var settled = false;
-    function fail() { if (!settled) { settled = true; onFail(); } }
-    window.addEventListener("bulletin-pagefind", function () {
-      if (settled) { return; }
-      settled = true;
-      var pagefind = window.bulletinPagefind;
-      var merged = config.pagefindMerge || [];
-      // Options first: they are the primary index's, and take effect when it starts.
-      // Then the other shards, each with a filter naming it; then filters(), which loads
-      // every filter's data of every index, so counts come back for all of them. A shard
-      // that cannot be merged would leave its projects unfound: the page then searches
-      // its offline data instead.
-      var options = { excerptLength: 40 };
-      if (merged.length) {
-        options.mergeFilter = {};
-        options.mergeFilter[SHARD_FILTER] = "0";
-      }
-      pagefind.options(options).then(function () {
-        return mergeShards(pagefind, merged);
-      }).then(function () {
-        return pagefind.filters();
-      }).then(function (totals) { onReady(pagefind, merged.length + 1, totals); }, onFail);
-    });
-    var script = document.createElement("script");
-    script.type = "module";
-    script.src = config.pagefindModule;
-    script.onerror = fail;
-    document.head.appendChild(script);
-    setTimeout(fail, 10000);
   }
 
   /* ---------- the page ---------- */
@@ -530,8 +509,7 @@
   }
 
   function fillOptions(found) {
-    // Category and location offer the values staff wrote, in Unicode order: the same in both
-    // backends (Pagefind lists a filter's values in no order of the site's), and stable from one
+    // Category and location offer the values staff wrote, in Unicode order, stable from one
     // build to the next. A filter is shown only when it has something to offer: a site where no
     // project names its place has no place filter, one where nothing is overdue no overdue filter.
     for (var f = 0; f < FROM_INDEX.length; f++) {
@@ -637,12 +615,13 @@
     if (!query && !anyFilter) {
       resetCounts();
       setStatus(strings.hint);
+      form.setAttribute("data-search-state", "done");
       return;
     }
-    backend.search(query, filters, function (results, counts) {
+    form.setAttribute("data-search-state", "searching");
+    backend.search(query, filters, function (results) {
       if (mine !== sequence) { return; }
       current = { results: results, shown: 0 };
-      updateCounts(counts);
       if (!results.length) {
         // With no query, the filters alone found nothing: never "nothing matches “”".
         setStatus(query ? format(strings.none, { query: query }) : strings.noneFiltered);
@@ -650,10 +629,14 @@
       }
       setStatus(results.length === 1 ? strings.countOne : format(strings.count, { count: results.length }));
       showMore();
+    }, function (counts) {
+      if (mine !== sequence) { return; }
+      updateCounts(counts);
+      form.setAttribute("data-search-state", "done");
     }, function () {
       if (mine !== sequence) { return; }
-      // Pagefind failed at search time (e.g. WebAssembly blocked): fall back for good.
-      startOffline(run);
+      form.setAttribute("data-search-state", "done");
+      setStatus(strings.failed);
     });
   }
 
@@ -667,8 +650,13 @@
     for (var i = 0; i < pairs.length; i++) {
       if (!pairs[i]) { continue; }
       var eq = pairs[i].indexOf("=");
-      var name = decodeURIComponent(eq < 0 ? pairs[i] : pairs[i].slice(0, eq));
-      var value = eq < 0 ? "" : decodeURIComponent(pairs[i].slice(eq + 1).replace(/\+/g, " "));
+      var name, value;
+      try {
+        name = decodeURIComponent(eq < 0 ? pairs[i] : pairs[i].slice(0, eq));
+        value = eq < 0 ? "" : decodeURIComponent(pairs[i].slice(eq + 1).replace(/\+/g, " "));
+      } catch (error) {
+        continue;  // a link cut in the middle of a character (q=%E4): the pair is ignored, search still starts
+      }
       if (name === "q") { input.value = value; }
       else if (selects[name]) {
         selects[name].value = value;
@@ -681,10 +669,6 @@
     backend = chosen;
     fillOptions(chosen.filterValues());
     form.setAttribute("data-search-mode", chosen.mode);
-    if (chosen.mode === "offline" && location.protocol === "file:") {
-      var note = element("p", "search-offline-note", strings.offline);
-      form.parentNode.insertBefore(note, form.nextSibling);
-    }
     input.addEventListener("input", schedule);
     for (var name in selects) {
       if (selects[name]) { selects[name].addEventListener("change", run); }
@@ -693,28 +677,12 @@
     run();
   }
 
-  function startOffline(then) {
-    if (window.BULLETIN_SEARCH_DATA) {
-      backend = new OfflineBackend(window.BULLETIN_SEARCH_DATA);
-      if (then) { fillOptions(backend.filterValues()); }
-      form.setAttribute("data-search-mode", "offline");
-      if (then) { then(); } else { begin(backend); }
-      return;
-    }
-    loadScript(config.offlineData, function () {
-      backend = new OfflineBackend(window.BULLETIN_SEARCH_DATA);
-      if (then) { fillOptions(backend.filterValues()); }
-      form.setAttribute("data-search-mode", "offline");
-      if (then) { then(); } else { begin(backend); }
-    }, function () { setStatus(strings.failed); });
-  }
-
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (backend) { clearTimeout(timer); run(); }
   });
   readLocation();
   setStatus(strings.loading);
-  loadPagefind(function (pagefind, shards, totals) { begin(new PagefindBackend(pagefind, shards, totals)); },
-               function () { startOffline(); });
+  loadParts(["index"], function () { begin(new IndexBackend(partOf("index").data)); },
+            function () { setStatus(strings.failed); });
 })();

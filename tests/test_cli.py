@@ -26,6 +26,22 @@ def test_build_defaults_to_public_in_the_site_folder(minimal_site, tmp_path):
     assert (minimal_site / "public/index.html").is_file()
 
 
+def test_no_search_is_still_accepted_and_makes_the_same_site(minimal_site, tmp_path):
+    """Districts' scripts run `build --no-search` (it once left the search index out): it still works and
+    makes the same files, the search index included, but `build --help` no longer offers it."""
+    plain, scripted = tmp_path / "plain", tmp_path / "scripted"
+    assert run_cli("build", "--site", str(minimal_site), "--out", str(plain)).returncode == 0
+    result = run_cli("build", "--no-search", "--site", str(minimal_site), "--out", str(scripted))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "2 rounds, 2 units, 5 projects" in result.stdout
+    files = tree_digest(plain)
+    assert {"search.html", "search/index.js", "search/units/u1.js"} <= set(files)
+    assert tree_digest(scripted) == files
+    shown = run_cli("build", "--help")
+    assert shown.returncode == 0 and "--full" in shown.stdout and "--drafts" in shown.stdout, shown.stdout
+    assert "--no-search" not in shown.stdout and "search" not in shown.stdout.lower(), shown.stdout
+
+
 def test_check_validates_without_writing(minimal_site):
     result = run_cli("check", "--site", str(minimal_site))
     assert result.returncode == 0

@@ -6,7 +6,7 @@ failure, checks the snapshot did not change, then runs a successful build and ch
 of the build (`.<out>.staging`, `.<out>.scratch`, `.<out>.previous`; the cache `.<out>.cache` stays) is left beside the output:
 
 - bad content; a broken template (syntax, and an error while rendering);
-- the search indexer failing (Pagefind exits 1);
+- a failure at the build's last step, joining the search index, and its very last write failing (the CLI);
 - a full disk (a write fails with ENOSPC after some files), in-process and through the CLI, and a real
   write refused by the system (a file size limit) through the CLI;
 - the process killed with SIGKILL while it writes its staging folder;
@@ -32,11 +32,10 @@ from pathlib import Path
 
 import pytest
 
+import bulletin.indexing
 import bulletin.output
-import bulletin.search
 from bulletin.builder import build_site
 from bulletin.output import OutputFolder, OutputProblem
-from bulletin.search import SearchProblem
 from conftest import MINIMAL_SITE, ROOT, run_cli, write_site
 
 def snapshot(out: Path) -> dict[str, str]:
@@ -69,7 +68,7 @@ def good(tmp_path) -> tuple[Path, Path, dict[str, str]]:
     result = run_cli("build", "--site", str(site), "--out", str(out))
     assert result.returncode == 0, result.stderr
     before = snapshot(out)
-    assert "index.html" in before and any(p.startswith("pagefind/") for p in before)
+    assert {"index.html", "search/index.js", "search/shard-0/facets.js"} <= set(before)
     return site, out, before
 
 
@@ -115,23 +114,53 @@ def test_a_broken_template_keeps_the_previous_site(good, broken, message):
     assert snapshot(out) == before
 
 
-# --- the search indexer -----------------------------------------------------------------------------------------
+# --- the last step: the search index -----------------------------------------------------------------------------
 
-def failing_tool(folder: Path) -> Path:
-    script = folder / "pagefind-that-fails"
-    script.write_text("#!/bin/sh\necho 'Error: the index could not be written' >&2\nexit 1\n", encoding="utf-8")
-    script.chmod(0o755)
-    return script
-
-
-def test_the_search_indexer_failing_keeps_the_previous_site(good, tmp_path, monkeypatch):
+def test_a_failure_at_the_last_step_keeps_the_previous_site(good, monkeypatch):
+    """Whatever goes wrong at the build's last step, joining the search index once every page is in the
+    staging folder (here bulletin.indexing.shard_files raising), the previous site is untouched."""
     site, out, before = good
-    monkeypatch.setattr(bulletin.search, "pagefind_executable", lambda: failing_tool(tmp_path))
-    with pytest.raises(SearchProblem, match="Pagefind failed: Error: the index could not be written"):
-        build_site(site, out, with_search=True, full=True)
+    reached = []
+
+    def shard_files(*args, **kwargs):
+        reached.append(args[0])
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(bulletin.indexing, "shard_files", shard_files)
+    with pytest.raises(OSError, match="Input/output error"):
+        build_site(site, out, full=True)
+    assert reached == ["shard-0"]
     assert snapshot(out) == before
     assert_clean(out)
     monkeypatch.undo()
+    rebuild_cleanly(site, out)
+    assert snapshot(out) == before
+
+
+# The CLI failing at the build's very last write, the search index's manifest (search/index.js), with a disk
+# error; every other file was written to the staging folder before it.
+LAST_WRITE_FAILS_CLI = textwrap.dedent("""
+    import errno, pathlib, runpy, sys
+    sys.path.insert(0, {root!r})
+    written = pathlib.Path.write_bytes
+    def write_bytes(self, data):
+        if self.name == "index.js" and self.parent.name == "search":
+            raise OSError(errno.EIO, "Input/output error")
+        return written(self, data)
+    pathlib.Path.write_bytes = write_bytes
+    sys.argv = ["build.py", *sys.argv[1:]]
+    runpy.run_path({build!r}, run_name="__main__")
+""")
+
+
+def test_a_failure_at_the_last_write_is_reported_clearly_by_the_cli(good):
+    site, out, before = good
+    script = LAST_WRITE_FAILS_CLI.format(root=str(ROOT), build=str(ROOT / "build.py"))
+    result = subprocess.run([sys.executable, "-c", script, "--lang", "en", "build", "--site", str(site), "--out",
+                             str(out), "--full"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert snapshot(out) == before
+    assert_clean(out)
+    assert_clean_failure(result, "cannot write search/index.js into", "Input/output error")
     rebuild_cleanly(site, out)
     assert snapshot(out) == before
 
@@ -160,7 +189,7 @@ def test_a_full_disk_keeps_the_previous_site(good, monkeypatch, after):
     assert len(before) > 40
     written = failing_writes(monkeypatch, after)
     with pytest.raises((OSError, OutputProblem)) as raised:
-        build_site(site, out, with_search=True, full=True)
+        build_site(site, out, full=True)
     assert len(written) == after
     assert isinstance(raised.value, OutputProblem) or raised.value.errno == errno.ENOSPC
     assert snapshot(out) == before
@@ -189,7 +218,7 @@ FULL_DISK_CLI = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("after", [0, 5, 30, 45])  # pages, the search index's working files, its copies
+@pytest.mark.parametrize("after", [0, 5, 30, 45])  # at once, among the pages, among the search index files
 def test_a_full_disk_is_reported_clearly_by_the_cli(good, after):
     """What staff see: one line naming the problem, the summary, exit 1; never a traceback."""
     site, out, before = good
@@ -212,7 +241,7 @@ def test_a_write_refused_by_the_system_is_reported_clearly(good):
     def limit_file_size():
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    sizes = [(out / p).stat().st_size for p in before if not p.startswith("pagefind/")]
+    sizes = [(out / p).stat().st_size for p in before]
     assert max(sizes) > limit > min(sizes)  # so the build writes some files, then hits the limit
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--lang", "en", "build", "--site", str(site),
                              "--out", str(out), "--no-search", "--full"], capture_output=True, text=True, timeout=300,
@@ -246,7 +275,7 @@ def test_an_interruption_between_the_two_renames_loses_nothing(good, monkeypatch
 
     monkeypatch.setattr(bulletin.output.os, "replace", replace)
     with pytest.raises(KeyboardInterrupt):
-        build_site(site, out, with_search=False, full=True)
+        build_site(site, out, full=True)
     monkeypatch.undo()
     assert calls == [(out.name, f".{out.name}.previous"), (f".{out.name}.staging", out.name)]
     previous = out.parent / f".{out.name}.previous"
@@ -280,7 +309,7 @@ def test_the_output_folder_exists_at_every_moment_of_the_swap(good, monkeypatch)
     monkeypatch.setattr(bulletin.output.os, "replace", replace)
     monkeypatch.setattr(bulletin.output, "_exchange", exchange)
     (out / "index.html").write_text("old")  # a file of the old site, changed by hand
-    build_site(site, out, with_search=False)
+    build_site(site, out)
     monkeypatch.undo()
     assert steps[0].startswith("exchange") and steps[0].endswith("(True)"), steps
     assert not missing, f"the output folder {out.name} was missing {missing}"

@@ -206,15 +206,32 @@ def test_project_history_has_a_timeline_strip_with_the_not_reported_round(minima
     assert page.select_one("section.timeline").find_next("ol", class_="history") is not None
 
 
-def offline_projects(out: Path) -> tuple[dict, list]:
-    script = (out / "search/offline-data.js").read_text(encoding="utf-8")
-    data = json.loads(script[script.index("{"):script.rindex("}") + 1])
-    return data, data["projects"]
+def search_payload(path: Path):
+    """The data of one file of the search index, a script `BULLETIN_SEARCH("name", <json>);`."""
+    script = path.read_text(encoding="utf-8").strip()
+    assert script.startswith("BULLETIN_SEARCH(") and script.endswith(");"), script[:80]
+    name, data = json.loads("[" + script[len("BULLETIN_SEARCH("):-len(");")] + "]")
+    return data
+
+
+def searched_statuses(out: Path) -> dict[str, str]:
+    """Each project the search index holds (its page) -> the status search filters and counts it by: the
+    manifest's labels, indexed by each shard's facets, whose projects are in the order of the unit's result
+    lines (search/units/<unit>.js), which show the same status."""
+    manifest = search_payload(out / "search/index.js")
+    found = {}
+    for folder, _buckets in manifest["shards"]:
+        for unit, _group, _categories, _locations, facets in search_payload(out / "search" / folder / "facets.js"):
+            lines = search_payload(out / "search/units" / f"{manifest['unitIds'][unit]}.js")
+            assert len(lines) == len(facets)
+            for line, facet in zip(lines, facets):
+                assert line[3] == facet[0]  # the status a result shows is the one it is filtered by
+                found[line[0]] = manifest["statuses"][facet[0]]
+    return found
 
 
 def test_search_marks_and_counts_a_dropped_project_as_not_reported(minimal_build, sample_build):
-    data, projects = offline_projects(minimal_build)
-    status_of = {p[0]: data["statuses"][p[4]] for p in projects}
+    status_of = searched_statuses(minimal_build)
     assert status_of["projects/u1/p2.html"] == "本轮未报告"  # dropped by u1 in r2, was 未启动
     assert status_of["projects/town/t1.html"] == "本轮未报告"  # its unit sent no file in r2
     assert status_of["projects/u1/p1.html"] == "已完成"
@@ -224,8 +241,7 @@ def test_search_marks_and_counts_a_dropped_project_as_not_reported(minimal_build
     config = json.loads(page.select_one("#search-config").string)
     assert config["statusLabels"]["not_reported"] == "本轮未报告"  # results get the not-reported badge
     # the sample: search counts what the home page counts (推进中 4, not 5)
-    data, projects = offline_projects(sample_build)
-    found = Counter(data["statuses"][p[4]] for p in projects)
+    found = Counter(searched_statuses(sample_build).values())
     home = status_parts(soup(sample_build / "index.html").select_one("section.overview .status-figures"))
     assert found["推进中"] == home["in_progress"] == 4
     assert found["本轮未报告"] == home["not_reported"] == 1

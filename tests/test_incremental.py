@@ -147,7 +147,7 @@ def full_build(site: Path, base: Path, search: bool = True) -> Path:
     """A full build: into a fresh folder whose cache folder does not exist (in-process, for speed)."""
     out = base / f"full-{next(_fresh)}" / "public"
     assert not out.exists() and not cache_dir(out).exists()
-    build_site(site, out, with_search=search)
+    build_site(site, out)
     return out
 
 
@@ -363,7 +363,7 @@ def test_edit_sequence_matches_a_full_build_after_every_edit(tmp_path):
         edit(site)
         flags = {"search": True, "no-search": False, "switching": step % 2 == 0}
         running = {kind: start_build(site, outs[kind], flags[kind]) for kind in ("search", "no-search")}
-        build_site(site, outs["switching"], with_search=flags["switching"])
+        build_site(site, outs["switching"])
         references = {flag: full_build(site, tmp_path / f"step-{step}", flag) for flag in (True, False)}
         for kind, process in running.items():
             finish_build(process, f"step {step} ({name}), {kind}")
@@ -544,14 +544,14 @@ def test_one_unit_edited_rewrites_only_what_depends_on_it(tmp_path):
     after = stats(out)
     changed = rewritten(before, after)
     print(f"\none unit file edited: {len(changed)} of {len(after)} output files rewritten "
-          f"({len([p for p in changed if not p.startswith('pagefind/')])} outside pagefind/)")
+          f"({len([p for p in changed if not p.startswith('search/')])} outside search/)")
 
     def may_depend(path: str) -> bool:
         if path == ".bulletin-output":  # the stamp lists the files: the search shard's names changed
             return set(before) != set(after)
         return (path in {f"rounds/{LATEST}/index.html", f"rounds/{LATEST}/qwbgs.html",
                          f"rounds/{LATEST}/published/qwbgs.html", "units/qwbgs.html", "index.html", "search.html"}
-                or path.startswith(("projects/qwbgs/", "data/", "search/", "pagefind/")))
+                or path.startswith(("projects/qwbgs/", "data/", "search/")))
 
     other_units = sorted(p for p in changed for unit in UNITS if unit != "qwbgs"
                          and (p.startswith(f"projects/{unit}/") or p == f"units/{unit}.html"
@@ -745,7 +745,7 @@ def test_output_edited_by_hand_is_restored(tmp_path):
         page = out / f"rounds/{LATEST}/qwbgs.html"
         page.write_bytes(page.read_bytes().replace("下荒村".encode(), "上荒村".encode()))
         (out / "units/qzxjg.html").unlink()
-        (out / "pagefind/pagefind-entry.json").unlink()
+        (out / "search/index.js").unlink()
         (out / "static/style.css").write_text("body { display: none }\n", encoding="utf-8")
 
 
@@ -836,7 +836,7 @@ def test_a_new_generator_version_invalidates_the_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("BULLETIN_JOBS", "1")  # in-process: the patches below must reach the rendering
     site = copy_sample(tmp_path / "site")
     out = tmp_path / "inc" / "public"
-    build_site(site, out, with_search=False)
+    build_site(site, out)
     old = tree(out)
 
     replacement = (lambda *args, **kwargs: _bumped(original(*args, **kwargs))) if callable(original) \
@@ -850,7 +850,7 @@ def test_a_new_generator_version_invalidates_the_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(jinja2.Template, "render",
                         lambda self, *args, **kwargs: render(self, *args, **kwargs) + "<!-- generator 2 -->\n")
 
-    build_site(site, out, with_search=False)
+    build_site(site, out)
     reference = full_build(site, tmp_path, search=False)
     assert tree_diff(tree(reference), old), "the simulated new generator changes nothing: the test proves nothing"
     assert_same_tree(out, reference, f"rebuilt after {name} changed (patched in {[m.__name__ for m in patched]})")

@@ -5,17 +5,18 @@ Payloads (PAYLOADS) go into every text field of the content contract: a project'
 category, location, funding.unit, target.name, target.unit and a correction's reason; site.yaml's title,
 publisher, supervision.phone, supervision.note and the round titles; units.yaml's unit name and group.
 The site is built with its search index, then every page (.html), every open data file (data/**/*.json,
-data/**/*.csv) and search/offline-data.js is read back:
+data/**/*.csv) and every file of the search index (search/index.js, search/shard-*/*.js, search/units/*.js:
+classic scripts calling BULLETIN_SEARCH(name, data)) is read back:
 
 - no <script> but the site's own, no on* attribute, no javascript:/data:/vbscript: link or source, no
   <svg>, <img>, <iframe>, <object>, <embed>, <base>, <style> element, no meta refresh;
 - no template evaluated: `{{ 7*7 }}` is shown, 49 appears nowhere;
 - every payload is still there, as the words staff typed (the text of a Markdown link or image in progress);
-- the data files hold the payloads as plain strings.
+- the data files and the search index hold the payloads as plain strings, never a "<" a script could end at.
 
 Then a real browser (Chromium) opens pages over http and from file:// with a dialog handler, hovers, focuses
-and clicks around, and searches: no dialog may open, no Content-Security-Policy violation may be reported.
-The Pagefind index (pagefind/) holds index documents, not pages, and is not read here.
+and clicks around, and searches (http and file:// use the same index): no dialog may open, no
+Content-Security-Policy violation may be reported.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import gzip
 import html
 import io
 import json
@@ -100,8 +102,13 @@ HALVES = {"all": PAYLOADS[: N // 2], "rest": PAYLOADS[N // 2:]}
 
 CARE_SCRIPT = "static/care.js"  # the 关怀版 switch, on every page
 SCRIPT_SOURCES = ("static/search.js", "search/t2s.js", CARE_SCRIPT)
-# added by static/search.js at run time: the Pagefind module (http) or the offline data (file://)
-RUNTIME_SCRIPT_SOURCES = SCRIPT_SOURCES + ("static/search-pagefind.js", "search/offline-data.js")
+# added by static/search.js at run time, in both modes: the parts of the search index a query needs
+INDEX_SCRIPT = re.compile(r"(\.\./)*search/(index|shard-\d+/(b\d+|facets)|units/[A-Za-z0-9_-]+)\.js")
+
+
+def runtime_script(source: str) -> bool:
+    """A script the page may hold once its search ran: its own, or a part of the site's search index."""
+    return source.endswith(SCRIPT_SOURCES) or INDEX_SCRIPT.fullmatch(source) is not None
 FORBIDDEN_ELEMENTS = {"svg", "img", "iframe", "object", "embed", "base", "style", "frame", "frameset",
                       "applet", "math", "template", "portal", "video", "audio", "source", "picture"}
 DANGEROUS_SCHEMES = ("javascript:", "data:", "vbscript:")
@@ -207,13 +214,13 @@ def built(tmp_path_factory) -> dict[str, Path]:
         out = root / name / "public"
         result = run_cli("build", "--site", str(site), "--out", str(out))
         assert result.returncode == 0, result.stderr
-        assert (out / "pagefind" / "pagefind.js").is_file()
+        assert (out / "search" / "index.js").is_file()
         outputs[name] = out
     return outputs
 
 
 def pages_of(out: Path) -> list[Path]:
-    return sorted(p for p in out.rglob("*.html") if "pagefind" not in p.relative_to(out).parts)
+    return sorted(out.rglob("*.html"))
 
 
 def parse(path: Path) -> BeautifulSoup:
@@ -452,7 +459,7 @@ def test_open_data_json_holds_the_payloads_as_strings(built):
         row = rows[unit_id(k)]
         for key, value in expected_row(k).items():
             assert row[key] == value, (k, key, row[key], value)
-    everything = json.loads((out / "data/projects.json").read_text(encoding="utf-8"))
+    everything = json.loads(gzip.decompress((out / "data/projects.json.gz").read_bytes()).decode("utf-8"))
     assert [r["title"] for r in everything["rounds"]] == [one_line(p) for p in PAYLOADS]
     for item in everything["projects"]:
         k = int(item["unit_id"][1:])
@@ -489,26 +496,55 @@ def test_open_data_csv_holds_the_payloads_as_text(built):
             assert rows[unit_id(k)][key] == csv_cell(value), (k, key)
 
 
-def test_offline_search_data_holds_the_payloads_as_inert_strings(built):
+# A part of the search index: one call, its name a JSON string, its data JSON, and nothing else.
+INDEX_PART = re.compile(r'BULLETIN_SEARCH\(("[^"\\<]*"),(.*)\);\n', re.S)
+
+
+def index_parts(out: Path) -> dict[str, object]:
+    """Every part of a site's search index, {name: data}, each file checked to be one inert call."""
+    parts = {}
+    for path in sorted((out / "search").rglob("*.js")):
+        relative = path.relative_to(out / "search").as_posix()
+        if relative == "t2s.js":  # the character table, no content in it
+            continue
+        raw = path.read_text(encoding="utf-8")
+        assert "<" not in raw, f"{relative}: '<' must be escaped in a script ('</script>', '<!--')"
+        assert "\u2028" not in raw and "\u2029" not in raw, relative
+        call = INDEX_PART.fullmatch(raw)
+        assert call, f"{relative}: not one BULLETIN_SEARCH(name, data) call: {raw[:160]!r}"
+        name = json.loads(call.group(1))
+        assert name == relative.removesuffix(".js"), relative
+        parts[name] = json.loads(call.group(2))  # JSON: values, never code
+    return parts
+
+
+def test_search_index_holds_the_payloads_as_inert_strings(built):
     for name, out in built.items():
-        raw = (out / "search/offline-data.js").read_text(encoding="utf-8")
-        assert "<" not in raw, "'<' must be escaped in a script ('</script>', '<!--')"
-        prefix = "window.BULLETIN_SEARCH_DATA = "
-        assert raw.startswith(prefix) and raw.endswith(";\n")
-        data = json.loads(raw[len(prefix):-2])
-        assert data["projects"], name
-    data = json.loads((built["all"] / "search/offline-data.js").read_text(encoding="utf-8")
-                      .removeprefix("window.BULLETIN_SEARCH_DATA = ").removesuffix(";\n"))
-    assert data["rounds"] == [one_line(p) for p in PAYLOADS]
-    assert sorted(data["units"]) == sorted(one_line(payload(k, "unit.name")) for k in range(N))
-    assert sorted(data["groups"]) == sorted(one_line(payload(k, "unit.group")) for k in range(N))
-    titles = {project[1] for project in data["projects"]}
-    assert titles == {one_line(payload(k, "title")) for k in range(N)}
-    # [url, title, unit, group, status, latest round, rounds, head, excerpt, category, location, overdue]
-    texts = "\n".join(project[7] + "\n" + project[8] for project in data["projects"])
+        parts = index_parts(out)
+        assert "index" in parts and any(part.startswith("units/") for part in parts), (name, sorted(parts))
+        assert any(re.fullmatch(r"shard-\d+/b\d+", part) for part in parts), (name, sorted(parts))
+    parts = index_parts(built["all"])
+    manifest = parts["index"]
+    assert manifest["rounds"] == [one_line(p) for p in PAYLOADS]
+    assert sorted(manifest["units"]) == sorted(one_line(payload(k, "unit.name")) for k in range(N))
+    assert sorted(manifest["groups"]) == sorted(one_line(payload(k, "unit.group")) for k in range(N))
+    assert manifest["categories"] == sorted({one_line(payload(k, "category")) for k in range(N)})
+    assert manifest["locations"] == sorted({one_line(payload(k, "location")) for k in range(N)})
+    # a unit's result lines: [url, title, latest progress, status, latest round, overdue]
+    lines = [line for part, data in parts.items() if part.startswith("units/") for line in data]
+    assert sorted(line[0] for line in lines) == sorted(f"projects/{unit_id(k)}/p{k:02d}.html" for k in range(N))
+    assert {line[1] for line in lines} == {one_line(payload(k, "title")) for k in range(N)}
+    excerpts = "\n".join(line[2] for line in lines)
     for k in range(N):
-        assert visible_markdown(payload(k, "progress")).strip() in texts
-    assert {project[9] for project in data["projects"]} == {one_line(payload(k, "category")) for k in range(N)}
+        assert visible_markdown(payload(k, "progress")).strip() in excerpts, k
+    # the facets: [unit, group, categories, locations, projects]
+    facets = [unit for part, data in parts.items() if re.fullmatch(r"shard-\d+/facets", part) for unit in data]
+    assert {value for unit in facets for value in unit[2]} == {one_line(payload(k, "category")) for k in range(N)}
+    assert {value for unit in facets for value in unit[3]} == {one_line(payload(k, "location")) for k in range(N)}
+    # the words are strings too: the Latin words of the payloads are there as typed, folded to lower case
+    words = {word for part, data in parts.items() if re.fullmatch(r"shard-\d+/b\d+", part)
+             for _unit, found in data for word in found}
+    assert {"script", "alert", "onmouseover", "javascript", "config"} <= words
 
 
 # --- the browser ------------------------------------------------------------------------------------------------
@@ -593,14 +629,16 @@ def test_no_payload_runs_in_the_browser(watched, site_urls, mode):
           scripts: Array.from(document.scripts).map((s) => s.getAttribute("src") || s.type),
         })""")
         assert counts["injected"] == 0 and counts["handlers"] == 0, (relative, counts)
-        assert all(s.endswith(RUNTIME_SCRIPT_SOURCES) or s == "application/json" for s in counts["scripts"]), counts
+        assert all(runtime_script(s) or s == "application/json" for s in counts["scripts"]), counts
 
 
-# True once the page shows every result of the search for this query: the status line gives the count and
-# that many results (at most a page of 20) are rendered.
+# True once the page shows every result of the search for this query, and its filters' counts (which may
+# come just after the results): the status line gives the count and that many results (at most a page of
+# 20) are rendered.
 SETTLED = """(query) => {
   const form = document.getElementById("search-form");
-  if (!form.hasAttribute("data-search-mode")) return false;
+  if (form.getAttribute("data-search-mode") !== "index") return false;
+  if (form.getAttribute("data-search-state") !== "done") return false;
   if ((new URLSearchParams(location.search).get("q") || "") !== query) return false;
   const strings = JSON.parse(document.getElementById("search-config").textContent).strings;
   const status = document.getElementById("search-status").textContent;
@@ -627,15 +665,14 @@ def search_for(page, query: str) -> list[str]:
 def test_search_works_under_the_policy_and_shows_payloads_as_text(watched, site_urls, mode):
     page, dialogs = watched
     page.goto(site_urls[mode] + "search.html")
-    expect(page.locator("#search-form")).to_have_attribute(
-        "data-search-mode", "pagefind" if mode == "http" else "offline")
+    expect(page.locator("#search-form")).to_have_attribute("data-search-mode", "index")  # http and file://
     for query in ("onmouseover", "alert", "script", "config"):
         found = search_for(page, query)
         titles = {one_line(payload(k, "title")) for k in range(N)}
         assert found and set(found) <= titles, (query, found)  # each title whole, as typed
         if len(found) < 20:  # a first page of results that is not full holds them all
-            # a word that starts with the query (Latin words are found by their beginning)
-            expected = {title for title in titles if re.search(f"(?<![a-z]){query}", title.lower())}
+            # a word that starts with the query (a run of Latin letters and digits is found by its beginning)
+            expected = {title for title in titles if re.search(f"(?<![0-9a-z]){query}", title.lower())}
             assert expected <= set(found), (query, found)
         poke_everything(page)
     assert not dialogs, dialogs
@@ -650,8 +687,7 @@ def test_a_hostile_query_in_the_address_is_shown_as_text(watched, site_urls, mod
     # no project holds every word of it (zzqx), so the page answers "nothing found for <query>"
     query = '<img src=x onerror=alert(31337)><svg onload=alert(31337)>"\'><script>alert(31337)</script>zzqx'
     page.goto(site_urls[mode] + "search.html?q=" + quote(query))
-    expect(page.locator("#search-form")).to_have_attribute(
-        "data-search-mode", "pagefind" if mode == "http" else "offline")
+    expect(page.locator("#search-form")).to_have_attribute("data-search-mode", "index")  # http and file://
     expect(page.locator("#search-query")).to_have_value(query)
     poke_everything(page)
     assert not dialogs, dialogs

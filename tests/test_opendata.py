@@ -1,4 +1,5 @@
-"""Open data beside the pages: data/rounds/<round>.csv and .json, and data/projects.json.
+"""Open data beside the pages: data/rounds/<round>.csv and .json, data/units/<unit>.json, data/index.json
+and data/projects.json.gz (every history, gzip-compressed).
 
 Expected rows and histories are computed from the content files (YAML read directly), never copied from the
 output under test.
@@ -7,17 +8,21 @@ output under test.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import posixpath
 import re
+import shutil
+import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import MINIMAL_SITE, ROOT, run_cli, write_site
+from conftest import MINIMAL_SITE, ROOT, build_site, run_cli, write_site
 
 BOM = b"\xef\xbb\xbf"
 CLOSED = {"completed", "cancelled"}
@@ -78,6 +83,14 @@ def read_csv(path: Path) -> tuple[bytes, list[str], list[dict[str, str]]]:
 
 def read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+ALL_PROJECTS = "data/projects.json.gz"
+
+
+def read_all_projects(out: Path) -> dict:
+    """Every project's history, as a user reads it: the .gz decompressed by Python's gzip."""
+    return json.loads(gzip.decompress((out / ALL_PROJECTS).read_bytes()).decode("utf-8"))
 
 
 def csv_text(value) -> str:
@@ -203,7 +216,7 @@ def test_every_field_is_documented_in_the_readme(minimal):
     section = readme[readme.index("## Open data"):]
     section = section[: section.find("\n## ", 1)] if "\n## " in section[1:] else section
     fields = read_json(out / "data/rounds/r1.json")["fields"]
-    history = read_json(out / "data/projects.json")["projects"][0]
+    history = read_all_projects(out)["projects"][0]
     names = set(fields) | set(history) | {key for step in history["rounds"] for key in step}
     undocumented = sorted(name for name in names if f"`{name}`" not in section)
     assert undocumented == [], f"fields missing from the README's Open data section: {undocumented}"
@@ -211,7 +224,7 @@ def test_every_field_is_documented_in_the_readme(minimal):
 
 def test_projects_json_has_every_project_with_its_whole_history(minimal):
     site, out = minimal
-    document = read_json(out / "data/projects.json")
+    document = read_all_projects(out)
     assert [r["id"] for r in document["rounds"]] == ["r1", "r2"]
     expected = expected_histories(site)
     found = {(p["unit_id"], p["project_id"]): p for p in document["projects"]}
@@ -245,7 +258,7 @@ def test_the_sample_open_data_matches_its_content(sample_build):
         found = {(row["unit_id"], row["project_id"], row["reported"] == "true") for row in rows}
         assert len(found) == len(rows) == len(document["projects"])
         assert found == expected_rows(ROOT, round_id)
-    projects = read_json(sample_build / "data/projects.json")["projects"]
+    projects = read_all_projects(sample_build)["projects"]
     assert {(p["unit_id"], p["project_id"]) for p in projects} == set(expected_histories(ROOT))
 
 
@@ -278,7 +291,7 @@ def test_cells_that_look_like_formulas_are_kept_as_text(tmp_path):
     # the JSON keeps the text as written
     items = {i["project_id"]: i for i in read_json(out / "data/rounds/r2.json")["projects"]}
     assert items["p1"]["title"] == HYPERLINK and items["p4"]["progress"] == "-2+3"
-    history = next(p for p in read_json(out / "data/projects.json")["projects"] if p["project_id"] == "p1")
+    history = next(p for p in read_all_projects(out)["projects"] if p["project_id"] == "p1")
     assert history["title"] == HYPERLINK
 
 
@@ -296,7 +309,7 @@ def open_data_links(out: Path, page: str) -> list[str]:
 def test_pages_link_to_their_open_data(minimal, page, round_id):
     site, out = minimal
     targets = open_data_links(out, page)
-    assert targets == [f"data/rounds/{round_id}.csv", f"data/rounds/{round_id}.json", "data/projects.json"]
+    assert targets == [f"data/rounds/{round_id}.csv", f"data/rounds/{round_id}.json", ALL_PROJECTS]
     for target in targets:
         assert (out / target).is_file(), f"{page} links to {target}, which was not built"
 
@@ -304,17 +317,17 @@ def test_pages_link_to_their_open_data(minimal, page, round_id):
 def test_every_round_and_unit_has_its_files_and_nothing_else(minimal):
     site, out = minimal
     found = sorted(p.relative_to(out).as_posix() for p in (out / "data").rglob("*") if p.is_file())
-    assert found == ["data/index.json", "data/projects.json", "data/rounds/r1.csv", "data/rounds/r1.json",
+    assert found == ["data/index.json", "data/projects.json.gz", "data/rounds/r1.csv", "data/rounds/r1.json",
                      "data/rounds/r2.csv", "data/rounds/r2.json", "data/units/town.json", "data/units/u1.json"]
     for path in found:
         assert not re.search(r"\s", path)
 
 
 def test_each_units_history_is_its_share_of_the_whole(minimal):
-    # A province's data/projects.json is hundreds of MB: one unit's history is a file of its own,
+    # A province's whole history is hundreds of MB: one unit's history is a file of its own,
     # the same projects, fields and values as the whole file has for that unit.
     site, out = minimal
-    whole = read_json(out / "data/projects.json")
+    whole = read_all_projects(out)
     units = {unit["id"]: unit for unit in load(site)[1]}
     for unit_id, unit in units.items():
         own = read_json(out / f"data/units/{unit_id}.json")
@@ -336,3 +349,81 @@ def test_the_index_names_every_open_data_file(minimal):
         u["history"] for u in index["units"]]
     on_disk = sorted(p.relative_to(out).as_posix() for p in (out / "data").rglob("*") if p.is_file())
     assert sorted(named + ["data/index.json"]) == on_disk
+
+
+# --- the whole history, compressed ----------------------------------------------------------------------------
+
+def gzip_members(raw: bytes) -> list[bytes]:
+    """The decompressed bytes of each gzip member of a file, in order."""
+    members = []
+    while raw:
+        member = zlib.decompressobj(wbits=31)
+        members.append(member.decompress(raw) + member.flush())
+        assert member.eof, "a gzip member is cut short"
+        raw = member.unused_data
+    return members
+
+
+def projects_text(document: bytes) -> bytes:
+    """The lines of a history file's `projects` list, as written (one project per line)."""
+    head, _, rest = document.partition(b',"projects":[\n')
+    assert rest.endswith(b"\n]}\n")
+    return rest[: -len(b"\n]}\n")]
+
+
+@pytest.mark.parametrize("which", ["minimal", "sample"])
+def test_the_whole_history_is_every_units_history_in_turn(which, request):
+    out = request.getfixturevalue("minimal")[1] if which == "minimal" else request.getfixturevalue("sample_build")
+    whole = gzip.decompress((out / ALL_PROJECTS).read_bytes())
+    document = json.loads(whole.decode("utf-8"))
+    index = read_json(out / "data/index.json")
+    assert index["all_projects"] == ALL_PROJECTS
+    units = [read_json(out / unit["history"]) for unit in index["units"]]
+    assert len(units) > 1
+    assert document["projects"] == [project for unit in units for project in unit["projects"]]
+    assert all(unit["site"] == document["site"] and unit["rounds"] == document["rounds"] for unit in units)
+    # Byte for byte the one-project-a-line JSON data/projects.json was: each unit's lines in turn.
+    shares = [projects_text((out / unit["history"]).read_bytes()) for unit in index["units"]]
+    assert projects_text(whole) == b",\n".join(share for share in shares if share)
+    assert whole.count(b"\n") == len(document["projects"]) + 2
+
+
+def test_the_whole_history_is_one_gzip_member_per_unit(minimal):
+    site, out = minimal
+    raw = (out / ALL_PROJECTS).read_bytes()
+    members = gzip_members(raw)
+    # head, u1, separator, town, tail: made by joining each unit's member, never compressing the whole
+    assert len(members) == 5
+    assert members[2] == b",\n" and members[4] == b"\n]}\n"
+    assert json.loads(members[1].decode("utf-8").join(["[", "]"]))[0]["unit_id"] == "u1"
+    assert json.loads(members[3].decode("utf-8").join(["[", "]"]))[0]["unit_id"] == "town"
+    assert b"".join(members) == gzip.decompress(raw)
+    gzip_tool = shutil.which("gzip")
+    if gzip_tool:  # what a user's gunzip reads: the members as one stream
+        assert subprocess.run([gzip_tool, "-t", str(out / ALL_PROJECTS)], capture_output=True).returncode == 0
+        unzipped = subprocess.run([gzip_tool, "-dc", str(out / ALL_PROJECTS)], capture_output=True, check=True)
+        assert unzipped.stdout == b"".join(members)
+
+
+def test_the_pages_say_the_whole_history_is_compressed(minimal):
+    site, out = minimal
+    html = BeautifulSoup((out / "rounds/r1/index.html").read_text(encoding="utf-8"), "html.parser")
+    link = next(a for a in html.select("p.open-data a") if a["href"].endswith(".json.gz"))
+    assert "gzip" in link.get_text() and "download" in link.attrs
+
+
+def test_a_one_unit_edit_rebuilds_the_whole_history_as_a_full_build_does(tmp_path):
+    site = write_site(tmp_path / "site", MINIMAL_SITE)
+    out = build_site(site, tmp_path / "out")
+    town_member = gzip_members((out / ALL_PROJECTS).read_bytes())[3]
+    path = site / "content/r2/u1.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("全部更换完毕", "全部更换完毕并验收"), encoding="utf-8")
+    result = run_cli("build", "--site", str(site), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "1 of 2 units rebuilt" in result.stdout + result.stderr
+    fresh = build_site(site, tmp_path / "fresh")
+    assert (out / ALL_PROJECTS).read_bytes() == (fresh / ALL_PROJECTS).read_bytes()
+    members = gzip_members((out / ALL_PROJECTS).read_bytes())
+    assert members[3] == town_member
+    p1 = next(p for p in read_all_projects(out)["projects"] if p["project_id"] == "p1")
+    assert p1["rounds"][1]["progress"] == "全部更换完毕并验收"

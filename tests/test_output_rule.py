@@ -211,13 +211,14 @@ def test_a_usb_sticks_root_is_built_in_place_and_nothing_is_made_beside_it(minim
     assert (usb_stick / "index.html").is_file() and (usb_stick / "System Volume Information").is_dir()
     assert sorted(p.name for p in usb_stick.parent.iterdir()) == beside
     assert not [p for p in usb_stick.iterdir() if p.name.startswith(".bulletin-") and p.name != STAMP]
+    assert (usb_stick / "projects/u1/p4.html").is_file()
 
     write_site(minimal_site, {"content/r2/u1.yaml": "projects:\n  - id: p1\n    title: 路灯更换\n"
                                                     "    status: completed\n    progress: 已完成\n"})
     result = run_cli("build", "--site", str(minimal_site), "--out", str(usb_stick), "--no-search")
     assert result.returncode == 0, result.stderr
     assert "路灯更换" in (usb_stick / "rounds/r2/u1.html").read_text(encoding="utf-8")
-    assert not (usb_stick / "pagefind").exists()  # the earlier build's files it no longer has are gone
+    assert not (usb_stick / "projects/u1/p4.html").exists()  # the earlier build's files it no longer has are gone
     assert sorted(p.name for p in usb_stick.parent.iterdir()) == beside
 
     (usb_stick / "mine.txt").write_text("a citizen's file")
@@ -254,7 +255,7 @@ def test_a_build_killed_while_moving_in_place_is_completed_by_the_next(minimal_s
     from bulletin.builder import build_site
     monkeypatch.setattr(bulletin.output.os, "replace", dies_after_three)
     with pytest.raises(KeyboardInterrupt):
-        build_site(minimal_site, usb_stick, with_search=True, full=True)
+        build_site(minimal_site, usb_stick, full=True)
     monkeypatch.undo()
     assert (usb_stick / ".bulletin-staging" / ".bulletin-journal.json").is_file()
     result = run_cli("build", "--site", str(minimal_site), "--out", str(usb_stick))

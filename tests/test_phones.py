@@ -89,7 +89,7 @@ def words(element) -> str:
 
 def site_pages(root: Path) -> list[str]:
     return sorted(path.relative_to(root).as_posix() for path in root.rglob("*.html")
-                  if not path.relative_to(root).as_posix().startswith(("pagefind/", "static/")))
+                  if not path.relative_to(root).as_posix().startswith("static/"))
 
 
 # --- the all-units page and the links between pages -------------------------------------------------

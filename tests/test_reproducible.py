@@ -1,7 +1,7 @@
 """Reproducible builds: the same content gives the same bytes, whatever the output folder, PYTHONHASHSEED,
-time zone, locale and day. Pages, open data, search data and the Pagefind index, and archives too.
+time zone, locale and day. Pages, open data, the search index, and archives too.
 
-The shipped sample is built (with search) through the real CLI twice, under two different environments, and
+The shipped sample is built through the real CLI twice, under two different environments, and
 the two output folders are compared file by file. The day is changed with `faketime` (Debian package
 faketime): skipped on a laptop without it, a failure in CI.
 """
@@ -9,6 +9,7 @@ faketime): skipped on a laptop without it, a failure in CI.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -94,9 +95,10 @@ def build_twice(tmp_path: Path, another_day: bool) -> tuple[Path, Path]:
 
 def check_build(first: Path, second: Path) -> int:
     names = files_of(first)
-    assert "index.html" in names and "data/projects.json" in names
-    assert any(name.startswith("pagefind/") for name in names), "the build has no Pagefind index"
-    assert {"search/offline-data.js", "search/t2s.js"} <= set(names)
+    assert "index.html" in names and "data/projects.json.gz" in names
+    assert {"search/index.js", "search/shard-0/facets.js", "search/t2s.js"} <= set(names), "no search index"
+    assert any(re.fullmatch(r"search/shard-0/b\d+\.js", name) for name in names)
+    assert any(name.startswith("search/units/") for name in names)
     return assert_same_trees(first, second)
 
 

@@ -1,8 +1,9 @@
 """The search page in a real browser (Debian's Chromium driven by Playwright), used as a citizen would.
 
-Every scenario runs twice: with the site served over http, where the page must use Pagefind, and with the
-site opened from disk (file://), where it must use its offline data. A query is typed key by key; the test
-waits for the status line and the results to settle, reads them, and follows a result to its project page.
+Every scenario runs twice: with the site served over http, and with the site opened from disk (file://).
+Both must use the one search index (search/index.js and the parts it names, classic scripts calling
+BULLETIN_SEARCH), and answer alike. A query is typed key by key; the test waits for the status line, the
+results and the filters' counts to settle, reads them, and follows a result to its project page.
 Expected results are computed from the content files, never copied from the page under test.
 """
 
@@ -14,6 +15,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import pytest
 import yaml
@@ -25,7 +27,8 @@ try:
 except ImportError:  # pragma: no cover - only on a machine without requirements-dev.txt
     expect = None
 
-MODES = {"http": "pagefind", "file": "offline"}
+MODES = ("http", "file")  # served, and opened from disk
+SEARCH_MODE = "index"  # the one backend #search-form[data-search-mode] names in both
 PAGE_SIZE = 20  # results shown before "more"
 DEBOUNCE_MS = 200  # the search runs this long after the last key
 TIMEOUT_MS = 30_000
@@ -63,6 +66,12 @@ class Project:
     def every_text(self) -> str:
         return "\n".join(self._text(entry) for entry in self.entries) + "\n" + self.unit
 
+    def searchable_text(self) -> str:
+        """What search finds a project by: every round's title, place, people, category and progress, and
+        its unit (the target's name is not searched)."""
+        return "\n".join(str(entry.get(key) or "") for entry in self.entries
+                         for key in ("title", "progress", "lead", "location", "category")) + "\n" + self.unit
+
 
 def load_projects(site: Path) -> dict[str, Project]:
     """Every project of a site folder, by URL, read straight from site.yaml and content/."""
@@ -83,14 +92,36 @@ def load_projects(site: Path) -> dict[str, Project]:
     return projects
 
 
+CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+LATIN_RUN = re.compile(r"[0-9a-z]+")
+
+
+def finds(text: str, query: str) -> bool:
+    """Whether search promises to find a text by this query: each of its words (split at spaces) must be
+    found; Chinese by each pair of characters in it, anywhere (a lone character anywhere), so 宝山仕家 finds
+    a text holding 宝山 and 山仕家 apart; a run of Latin letters or digits as the beginning of one in the
+    text (500 finds 5000, never 15000). The sample's text and the queries are Simplified, so no folding."""
+    text = text.lower()
+    words = query.lower().split()
+    if not words:
+        return False
+    for word in words:
+        pieces = [run if len(run) == 1 else run[i:i + 2] for run in CJK_RUN.findall(word)
+                  for i in range(max(1, len(run) - 1))]
+        latin = LATIN_RUN.findall(word)
+        if not pieces and not latin:
+            return False  # punctuation alone finds nothing
+        if not all(piece in text for piece in pieces):
+            return False
+        if not all(re.search(rf"(?<![0-9a-z]){run}", text) for run in latin):
+            return False
+    return True
+
+
 def matching(projects: dict[str, Project], query: str) -> set[str]:
-    """URLs of the projects whose latest text contains the query, checked to be the same over every round
-    (Pagefind indexes every round, the offline data only the latest progress: a test query must not depend
-    on the difference)."""
-    latest = {url for url, p in projects.items() if query in p.latest_text()}
-    anywhere = {url for url, p in projects.items() if query in p.every_text()}
-    assert latest == anywhere, f"the content makes {query!r} ambiguous between rounds: {latest ^ anywhere}"
-    return latest
+    """URLs of the projects the query finds, over every round they were reported in (the index holds every
+    round's text: a project is found by what an earlier round said of it too)."""
+    return {url for url, p in projects.items() if finds(p.searchable_text(), query)}
 
 
 SAMPLE = load_projects(ROOT)
@@ -226,7 +257,9 @@ def site_url(mode: str, servers):
 # clears the list when it starts and fills it when it ends, so a stale status line never passes.
 SETTLED = """([query, filters]) => {
   const form = document.getElementById("search-form");
-  if (!form || !form.hasAttribute("data-search-mode")) return false;
+  if (!form || form.getAttribute("data-search-mode") !== "%s") return false;
+  // the results may be shown before the filters' counts: "done" once both are in
+  if (form.getAttribute("data-search-state") !== "done") return false;
   const params = new URLSearchParams(location.search);
   if ((params.get("q") || "") !== query) return false;
   for (const name of ["round", "unit", "group", "status", "category", "location", "overdue"]) {
@@ -242,7 +275,7 @@ SETTLED = """([query, filters]) => {
   if (!status.startsWith(before) || !status.endsWith(after)) return false;
   const count = Number(status.slice(before.length, status.length - after.length));
   return Number.isInteger(count) && items.length === rendered.length && rendered.length === Math.min(count, %d);
-}""" % PAGE_SIZE
+}""" % (SEARCH_MODE, PAGE_SIZE)
 
 READ_RESULTS = """() => Array.from(document.querySelectorAll("#search-results > li.search-result")).map(li => ({
   title: li.querySelector("h2.search-result-title a").textContent,
@@ -256,9 +289,10 @@ READ_RESULTS = """() => Array.from(document.querySelectorAll("#search-results > 
 
 
 def open_search(page, url: str, mode: str) -> None:
-    """Open search.html and wait until its search is ready, in the backend this mode must use."""
+    """Open search.html and wait until its search is ready: the index's manifest loaded, in either mode."""
+    assert url.startswith("http://" if mode == "http" else "file://"), (mode, url)
     page.goto(url)
-    expect(page.locator("#search-form")).to_have_attribute("data-search-mode", MODES[mode])
+    expect(page.locator("#search-form")).to_have_attribute("data-search-mode", SEARCH_MODE)
 
 
 def wait_settled(page, query: str, filters: dict[str, str] | None = None) -> None:
@@ -323,8 +357,6 @@ def test_street_lights_one_result_marked_and_it_leads_to_the_project(page, mode,
     base = site_url(sample_build)
     open_search(page, base + "search.html", mode)
     expect(page.locator("#search-status")).to_have_text("输入关键词，或选择筛选条件，即可查看项目。")
-    if mode == "file":
-        expect(page.locator(".search-offline-note")).to_be_visible()
 
     found = type_query(page, "路灯")
 
@@ -390,7 +422,7 @@ def test_every_place_and_category_name_finds_its_projects(page, mode, site_url, 
         urls = {r["href"] for r in found}
         if urls != expected or len(found) != len(expected):
             wrong[name] = f"{len(found)} found, {len(expected)} expected; missing {sorted(expected - urls)}"
-    assert not wrong, f"{MODES[mode]} search misses projects by their place or category: {wrong}"
+    assert not wrong, f"search ({mode}) misses projects by their place or category: {wrong}"
 
 
 def test_typing_slowly_searches_at_each_pause_and_the_last_query_wins(page, mode, site_url, sample_build):
@@ -529,7 +561,7 @@ def test_header_form_on_another_page_opens_search_with_results(page, mode, site_
     page.keyboard.press("Enter")
 
     page.wait_for_url(re.compile(r"/search\.html\?q="))
-    expect(page.locator("#search-form")).to_have_attribute("data-search-mode", MODES[mode])
+    expect(page.locator("#search-form")).to_have_attribute("data-search-mode", SEARCH_MODE)
     wait_settled(page, "车位")
     expect(page.locator("#search-query")).to_have_value("车位")
     assert status_line(page) == f"找到 {len(expected)} 个项目"
@@ -543,6 +575,92 @@ def test_filters_in_the_address_are_applied(page, mode, site_url, sample_build):
     wait_settled(page, "车位", {"unit": "区委办公室"})
     expect(page.locator("#filter-unit")).to_have_value("区委办公室")
     assert_one_per_project(results(page), expected, SAMPLE)
+
+
+def test_a_link_cut_in_the_middle_of_a_character_still_searches(page, mode, site_url, sample_build):
+    """A link copied from a chat app may end in the middle of a percent-escaped character (q=%E8%BD): the
+    broken pair is ignored and the rest of the address still applies; the page never stays blank."""
+    expected = {url for url, project in SAMPLE.items() if project.unit == "区委办公室"}
+    open_search(page, site_url(sample_build) + "search.html?q=%E8%BD&unit=%E5%8C%BA%E5%A7%94%E5%8A%9E%E5%85%AC%E5%AE%A4",
+                mode)
+    wait_settled(page, "", {"unit": "区委办公室"})
+    expect(page.locator("#filter-unit")).to_have_value("区委办公室")
+    assert_one_per_project(show_all(page), expected, SAMPLE)
+
+
+# --- served and opened from disk: one index, the same answers ---------------------------------------------------
+
+READ_FILTERS = """() => Array.from(document.querySelectorAll("#search-form select")).map(select => ({
+  id: select.id,
+  shown: !select.closest("[hidden]"),
+  value: select.value,
+  options: Array.from(select.options).map(o => [o.value, o.textContent]),
+}))"""
+
+# queries and filters, as a link to search.html may carry them
+COMPARED = [
+    ("车位", {}), ("社区", {}), ("宝山仕家", {}), ("5000", {}), ("路灯", {}), ("项目", {"status": "推进中"}),
+    ("社区", {"category": "人居环境", "round": "第一轮公布"}), ("", {"group": "区直部门"}),
+    ("", {"status": "本轮未报告"}), ("不存在的项目xyz", {}),
+]
+
+
+def answers(page, base: str, mode: str) -> list[dict]:
+    """What the page shows for each of COMPARED: the status line, every result (excerpt and marks included)
+    and every filter with its options and counts."""
+    seen = []
+    for query, filters in COMPARED:
+        params = {"q": query, **filters} if query else filters
+        open_search(page, base + "search.html?" + urlencode(params, quote_via=quote), mode)
+        wait_settled(page, query, filters)
+        seen.append({"query": query, "filters": filters, "status": status_line(page), "results": show_all(page),
+                     "filters shown": page.evaluate(READ_FILTERS)})
+    return seen
+
+
+def test_served_and_opened_from_disk_answer_alike(page, servers, sample_build):
+    """One index for both: every query and filter gives the same results, in the same order, with the same
+    excerpts and counts, over http and from file://."""
+    served = answers(page, servers(sample_build), "http")
+    from_disk = answers(page, sample_build.resolve().as_uri() + "/", "file")
+    assert sum(len(answer["results"]) for answer in served) > 2 * PAGE_SIZE  # the comparison compares something
+    assert any(answer["results"] and answer["results"][0]["marks"] for answer in served)
+    for http_answer, file_answer in zip(served, from_disk, strict=True):
+        assert http_answer == file_answer, (http_answer["query"], http_answer["filters"])
+
+
+@pytest.fixture(scope="module")
+def sub_path_url(sample_build):
+    """The sample served under a sub-path (http://127.0.0.1:PORT/public/), as a district's bulletin under
+    its government's site."""
+    with serve_folder(sample_build.parent) as url:
+        yield f"{url}/{sample_build.name}/"
+
+
+def test_under_a_sub_path_results_lead_to_the_project_and_nothing_is_asked_outside_the_site(
+        page, mode, sub_path_url, sample_build):
+    """Every link a result gives is relative to the page, and every file the search loads (its index
+    included) is one of the site's: nothing from another site, nothing above the site's folder."""
+    base = sub_path_url if mode == "http" else sample_build.resolve().as_uri() + "/"
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    open_search(page, base + "search.html", mode)
+    expected = matching(SAMPLE, "车位")
+
+    found = type_query(page, "车位")
+    found += show_all(page)[len(found):]
+
+    assert_one_per_project(found, expected, SAMPLE)
+    links = page.locator("#search-results h2.search-result-title a")
+    assert links.evaluate_all("links => links.map(a => a.href)") == [base + r["href"] for r in found]
+    target = base + found[0]["href"]
+    links.first.click()
+    page.wait_for_url(target)
+    expect(page.locator("h1")).to_have_text(SAMPLE[found[0]["href"]].title)
+    loaded = [url.removeprefix(base) for url in requested]
+    assert "search/index.js" in loaded and any(url.startswith("search/units/") for url in loaded), loaded
+    outside = [url for url in requested if not url.startswith(base)]
+    assert not outside, f"the page asked for files outside the site: {outside}"
 
 
 # --- Traditional and Simplified characters -------------------------------------------------------------------
@@ -585,19 +703,17 @@ def test_english_status_line_and_no_result_message(page, mode, site_url, english
 
 # --- figures: sizes and timings, printed, never asserted --------------------------------------------------------
 
-def _folder_size(folder: Path) -> tuple[int, int]:
-    files = [p for p in folder.rglob("*") if p.is_file()]
-    return sum(p.stat().st_size for p in files), len(files)
-
-
 def test_search_figures(browser, servers, sample_build, tmp_path, capsys):
-    """Print how much search adds to the sample and how long the page takes to be ready and answer."""
-    pagefind_bytes, pagefind_files = _folder_size(sample_build / "pagefind")
+    """Print how much search adds to the sample (the search/ folder: its size, its files, the largest) and
+    how long the page takes to be ready and answer."""
+    files = sorted((p for p in (sample_build / "search").rglob("*") if p.is_file()),
+                   key=lambda p: (-p.stat().st_size, p.as_posix()))
     figures = {
         "projects": len(SAMPLE),
-        "pagefind_bytes": pagefind_bytes,
-        "pagefind_files": pagefind_files,
-        "offline_data_bytes": (sample_build / "search/offline-data.js").stat().st_size,
+        "search_bytes": sum(p.stat().st_size for p in files),
+        "search_files": len(files),
+        "search_largest_file": files[0].relative_to(sample_build).as_posix() if files else None,
+        "search_largest_bytes": files[0].stat().st_size if files else 0,
         "t2s_bytes": (sample_build / "search/t2s.js").stat().st_size,
     }
     for mode in MODES:
@@ -623,4 +739,4 @@ def test_search_figures(browser, servers, sample_build, tmp_path, capsys):
     report.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     with capsys.disabled():
         print(f"\nsearch figures ({report}):\n{json.dumps(figures, indent=2)}")
-    assert figures["pagefind_files"] > 0 and figures["offline_data_bytes"] > 0
+    assert figures["search_files"] > 0 and (sample_build / "search/index.js").is_file()

@@ -1,5 +1,5 @@
 """The search page's category, location and overdue filters and their counts, in Chromium: served over
-http (Pagefind) and opened from disk (the offline data), with the same expectations for both.
+http and opened from disk (file://), both with the one search index (search/), and the same expectations.
 
 Expected results are computed from the content files (test_search_browser.load_projects) and, for
 overdue, from tests/fixtures/search-filters, whose latest round is dated 2024-06-30: 东街路灯更换 (due
@@ -16,7 +16,7 @@ import pytest
 
 from conftest import build_site
 from test_search_browser import (  # noqa: F401 - fixtures are found by name
-    MODES, SAMPLE, choose, expect, load_projects, mixed_script_build, mixed_script_site, mode, open_search,
+    SAMPLE, choose, expect, load_projects, matching, mixed_script_build, mixed_script_site, mode, open_search,
     results, servers, show_all, site_url, status_line, type_query, wait_settled)
 
 FILTERS_SITE = Path(__file__).parent / "fixtures" / "search-filters"
@@ -55,7 +55,7 @@ def test_category_and_location_options_count_what_choosing_them_lists(page, mode
     open_search(page, site_url(sample_build) + "search.html", mode)
     expect(page.locator(f"#search-filter-{name}")).to_be_visible()
     values = page.locator(f"#filter-{name} option").evaluate_all("options => options.map(o => o.value)")
-    assert values == [""] + sorted(expected)  # the values staff wrote, in Unicode order, in both backends
+    assert values == [""] + sorted(expected)  # the values staff wrote, in Unicode order, in both modes
 
     first = values[1]
     choose(page, name, first, "", {name: first})
@@ -71,7 +71,7 @@ def test_category_and_location_options_count_what_choosing_them_lists(page, mode
 
 def test_counts_of_the_other_filters_follow_the_query_and_the_choice(page, mode, site_url, sample_build):
     query = "社区"
-    matched = {url for url, p in SAMPLE.items() if query in p.latest_text()}
+    matched = matching(SAMPLE, query)
     category = sorted(latest_values({url: SAMPLE[url] for url in matched}, "category"))[0]
     chosen = {url for url in matched if SAMPLE[url].latest.get("category") == category}
     open_search(page, site_url(sample_build) + "search.html", mode)
