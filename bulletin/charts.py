@@ -38,10 +38,12 @@ def _percent(value: float) -> str:
     return f"{round(value, 2):g}%"
 
 
+# The pictures are built with plain string formatting, not Markup.format (ten times slower, and a
+# province draws millions of them): every value put into them is a number, a class name of our own
+# (a status key or a chart kind) or text passed through escape().
 def _svg(kind: str, title: str, height: int, body: Iterable[str]) -> Markup:
-    return Markup('<svg class="chart {kind}" role="img" width="100%" height="{height}" '
-                  'xmlns="http://www.w3.org/2000/svg"><title>{title}</title>').format(
-        kind=kind, height=height, title=title) + Markup("".join(body)) + Markup("</svg>")
+    return Markup(f'<svg class="chart {kind}" role="img" width="100%" height="{height}" '
+                  f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(body)}</svg>')
 
 
 def status_bar(counts: Mapping[str, int], title: str) -> Markup:
@@ -56,15 +58,13 @@ def status_bar(counts: Mapping[str, int], title: str) -> Markup:
         if not number:
             continue
         width = number / total * 100
-        parts.append(Markup('<rect class="chart-segment chart-{status}" x="{x}" y="1" width="{width}" '
-                            'height="{height}"/>').format(status=status, x=_percent(start), width=_percent(width),
-                                                          height=BAR_HEIGHT - 2))
+        parts.append(f'<rect class="chart-segment chart-{escape(status)}" x="{_percent(start)}" y="1" '
+                     f'width="{_percent(width)}" height="{BAR_HEIGHT - 2}"/>')
         # A number needs about 2.5 % of a phone's width per digit; narrower segments are
         # still named with their number in the title and in the list beside the bar.
         if width >= 2.5 * len(str(number)) + 2:
-            parts.append(Markup('<text class="chart-label chart-label-{status}" x="{x}" y="19" '
-                                'text-anchor="middle">{number}</text>').format(
-                status=status, x=_percent(start + width / 2), number=number))
+            parts.append(f'<text class="chart-label chart-label-{escape(status)}" x="{_percent(start + width / 2)}" '
+                         f'y="19" text-anchor="middle">{int(number)}</text>')
         start += width
     return _svg("status-bar", title, BAR_HEIGHT, parts)
 
@@ -78,9 +78,8 @@ def rate_bar(rate: float, title: str) -> Markup:
     """A completion rate (0-100) as a bar on a full-width track."""
     shown = min(max(rate, 0.0), 100.0)
     return _svg("rate-bar", title, 18, [
-        Markup('<rect class="chart-track" x="0" y="1" width="100%" height="16"/>'),
-        Markup('<rect class="chart-completed" x="0" y="1" width="{width}" height="16"/>').format(
-            width=_percent(shown)),
+        '<rect class="chart-track" x="0" y="1" width="100%" height="16"/>',
+        f'<rect class="chart-completed" x="0" y="1" width="{_percent(shown)}" height="16"/>',
     ])
 
 
@@ -93,19 +92,17 @@ def target_bar(done: float, planned: float, title: str, planned_label: str) -> M
     scale = max(done, planned)
     planned_at = planned / scale * 100
     done_at = done / scale * 100
-    parts = [Markup('<rect class="chart-track" x="0" y="1" width="{width}" height="18"/>').format(
-        width=_percent(planned_at))]
+    parts = [f'<rect class="chart-track" x="0" y="1" width="{_percent(planned_at)}" height="18"/>']
     within = min(done_at, planned_at)
     if within > 0:
-        parts.append(Markup('<rect class="chart-completed" x="0" y="1" width="{width}" height="18"/>').format(
-            width=_percent(within)))
+        parts.append(f'<rect class="chart-completed" x="0" y="1" width="{_percent(within)}" height="18"/>')
     if done_at > planned_at:
-        parts.append(Markup('<rect class="chart-over" x="{x}" y="1" width="{width}" height="18"/>').format(
-            x=_percent(planned_at), width=_percent(done_at - planned_at)))
+        parts.append(f'<rect class="chart-over" x="{_percent(planned_at)}" y="1" '
+                     f'width="{_percent(done_at - planned_at)}" height="18"/>')
     anchor = "end" if planned_at > 85 else "middle" if planned_at > 15 else "start"
-    parts.append(Markup('<line class="chart-mark" x1="{x}" y1="0" x2="{x}" y2="24"/>'
-                        '<text class="chart-note" x="{x}" y="38" text-anchor="{anchor}">{label}</text>').format(
-        x=_percent(planned_at), anchor=anchor, label=planned_label))
+    x = _percent(planned_at)
+    parts.append(f'<line class="chart-mark" x1="{x}" y1="0" x2="{x}" y2="24"/>'
+                 f'<text class="chart-note" x="{x}" y="38" text-anchor="{anchor}">{escape(planned_label)}</text>')
     return _svg("target-bar", title, TARGET_HEIGHT, parts)
 
 
@@ -122,13 +119,12 @@ def timeline_strip(marks: list[tuple[str, str]], title: str) -> Markup:
     width = 100 / len(marks)
     parts = []
     for index, (_round_title, status) in enumerate(marks):
-        parts.append(Markup('<rect class="chart-segment chart-{status}" x="{x}" y="1" width="{width}" '
-                            'height="{height}"/>').format(status=status, x=_percent(index * width),
-                                                          width=_percent(width), height=TIMELINE_HEIGHT - 2))
+        parts.append(f'<rect class="chart-segment chart-{escape(status)}" x="{_percent(index * width)}" y="1" '
+                     f'width="{_percent(width)}" height="{TIMELINE_HEIGHT - 2}"/>')
         if width >= 4:
-            parts.append(Markup('<text class="chart-label chart-label-{status}" x="{x}" y="18" '
-                                'text-anchor="middle">{glyph}</text>').format(
-                status=status, x=_percent(index * width + width / 2), glyph=STATUS_GLYPHS.get(status, "")))
+            parts.append(f'<text class="chart-label chart-label-{escape(status)}" '
+                         f'x="{_percent(index * width + width / 2)}" y="18" '
+                         f'text-anchor="middle">{escape(STATUS_GLYPHS.get(status, ""))}</text>')
     return _svg("timeline-strip", title, TIMELINE_HEIGHT, parts)
 
 

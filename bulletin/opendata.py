@@ -96,13 +96,12 @@ def unit_open_data(site: Site, unit: Unit, translator: Translator) -> UnitOpenDa
 @dataclass(frozen=True)
 class Joined:
     """How a site-wide file is made of the units' parts: a head, each unit's non-empty part
-    (transformed by `escape`, if any) with a separator between them, and a tail. The build
+    with a separator between them, and a tail. The build
     writes it unit by unit (see Joining), so a province's file is never whole in memory."""
 
     head: bytes
     separator: bytes = b""
     tail: bytes = b""
-    escape: Callable[[bytes], bytes] | None = None
 
     def join(self, parts: Iterable[bytes]) -> bytes:
         """The whole file at once, joined as the build joins it piece by piece."""
@@ -128,7 +127,7 @@ class Joining:
             return
         if self.started:
             self.write(self.layout.separator)
-        self.write(self.layout.escape(part) if self.layout.escape else part)
+        self.write(part)
         self.started = True
 
     def finish(self) -> None:

@@ -288,9 +288,3 @@ def _script(name: str, payload: str) -> bytes:
 def _script_safe(text: str) -> bytes:
     # JSON is valid JavaScript; escaping '<' keeps "</script>" and "<!--" in content inert
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
-
-
-def _script_safe_bytes(data: bytes) -> bytes:
-    """_script_safe on UTF-8 text already encoded (whole characters: a unit's rows)."""
-    return (data.replace(b"<", b"\\u003c").replace("\u2028".encode("utf-8"), b"\\u2028")
-            .replace("\u2029".encode("utf-8"), b"\\u2029"))

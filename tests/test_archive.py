@@ -1,5 +1,5 @@
 """Archives: each published round as a BagIt zip that `verify` can check, byte for byte the same whenever it
-is made, and that opens from disk in a browser with working navigation and offline search.
+is made, and that opens from disk in a browser with working navigation and search.
 
 Everything runs through the real CLI: `publish`, `archive`, `verify`.
 """
@@ -350,12 +350,12 @@ def test_the_unzipped_archive_works_from_disk(sample_archive, page):
 
     page.goto((root / "search.html").as_uri())
     form = page.locator("#search-form")
-    expect(form).to_have_attribute("data-search-mode", "offline")
+    expect(form).to_have_attribute("data-search-mode", "index")
     page.locator("#search-query").click()
     page.keyboard.type("路灯", delay=20)
     result = page.locator("#search-results > li.search-result h2.search-result-title a", has_text=project_title)
     expect(result).to_have_count(1)
-    expect(form).to_have_attribute("data-search-mode", "offline")
+    expect(form).to_have_attribute("data-search-mode", "index")
     result.click()
     expect(page).to_have_url(re.compile(rf"/data/projects/{unit_id}/{project_id}\.html$"))
     expect(page.locator("h1")).to_have_text(project_title)

@@ -7,7 +7,7 @@ from bulletin.freshness import Freshness
 
 
 def previous_build() -> BuildState:
-    return BuildState("site", "out", "settings", True, files={"index.html": ["h", 1, 1, 1], "a/1.js": ["h", 1, 1, 2]},
+    return BuildState("site", "out", "settings", files={"index.html": ["h", 1, 1, 1], "a/1.js": ["h", 1, 1, 2]},
                       inputs={"index.html": "made-from-1", "a": "made-from-2"})
 
 
