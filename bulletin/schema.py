@@ -162,6 +162,8 @@ def _invisible_problem(text: str, multiline: bool) -> str | None:
 
     In text over several lines a zero width joiner (U+200D) between two symbols is
     allowed: it is how emoji such as 👨‍👩‍👧 are written, and shows as one picture."""
+    if not _SUSPECT.search(text):  # nearly every value: one scan in C, not a loop per character
+        return None
     for index, character in enumerate(text):
         if _CONTROL.match(character):
             # written as a YAML escape ("\0", "\e"): the reader refuses them typed raw
@@ -198,6 +200,7 @@ def _where_in(text: str, index: int, multiline: bool) -> str:
 # C0 and C1 controls and DEL, but for tabs and line breaks: one-line text turns them into
 # spaces, and text over several lines keeps its lines.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + "".join(sorted(_BIDI_CONTROLS | _ZERO_WIDTH)) + "]")
 
 
 def _joins_symbols(before: str, after: str) -> bool:

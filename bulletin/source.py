@@ -226,9 +226,12 @@ def _line_column(text: str, index: int) -> tuple[int, int]:
 
 
 def _check_depth(text: str, shown: str) -> None:
-    # Every level of nesting needs one of these characters, so a file with
-    # few of them cannot be deep; only the rare others are walked event by event.
-    if sum(text.count(c) for c in "[{-:?") < _MAX_DEPTH:
+    # A level of nesting opens either in flow style (a bracket) or in block style: on a new line,
+    # indented deeper than its parent or (a list under a key) as deep, or on its parent's line after
+    # an indicator ("- ", "? ", ": "). So the depth is at most twice the deepest indentation plus the
+    # indicators on one line plus every bracket: a unit file (indented a few spaces, a bracket or
+    # two) is far from the limit without being parsed twice; only the others are walked event by event.
+    if sum(text.count(c) for c in "[{-:?") < _MAX_DEPTH or _depth_bound(text) < _MAX_DEPTH:
         return
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
@@ -241,6 +244,18 @@ def _check_depth(text: str, shown: str) -> None:
                                               limit=_MAX_DEPTH))])
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+
+
+_INDICATORS = re.compile(r"(?:^|[ \t])[-?:](?=[ \t]|$)")
+
+
+def _depth_bound(text: str) -> int:
+    deepest_indent = indicators = 0
+    for line in _LINE_BREAK.split(text):
+        stripped = line.lstrip(" \t")
+        deepest_indent = max(deepest_indent, len(line) - len(stripped))
+        indicators = max(indicators, len(_INDICATORS.findall(stripped)))
+    return 2 * (deepest_indent + 1) + indicators + 1 + text.count("[") + text.count("{")
 
 
 def _syntax_problems(error: yaml.MarkedYAMLError, text: str, shown: str) -> list[Problem]:
