@@ -114,7 +114,7 @@ class _Build:
         template_dirs = overridable(sources.site_dir, TEMPLATES)
         self.translator: Translator = load_translator(self.config.language, template_dirs, sources.site_dir)
         qr_codes = QrCodes(output.qr_codes(self.config.base_url)) if self.config.base_url else None
-        self.renderer = Renderer(self.registry, self.translator, template_dirs, qr_codes)
+        self.renderer = Renderer(self.registry, self.translator, template_dirs, qr_codes, output.compiled_templates())
         self.renderer.check_sources()  # compiled only as pages need them (see unitwork.run_units)
         self.settings = settings_key(sources.site_dir, template_dirs, until_round, drafts)
         self.freshness = Freshness(output.start_from(self.settings))

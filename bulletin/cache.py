@@ -38,6 +38,7 @@ STATE_FILE = "state.bin"
 LOCK_FILE = "lock"  # held by the build writing the output (see output.lock_output); never removed
 PARTS_FOLDER = "parts"
 QR_FOLDER = "qr"
+TEMPLATES_FOLDER = "templates"  # Jinja's compiled templates (render.make_environment), per generator
 _PARTS_MAGIC = b"bulletin-parts/1\n"
 
 GENERATOR_PACKAGES = ("Jinja2", "MarkupSafe", "Markdown", "PyYAML", "nh3", "segno")
@@ -199,12 +200,13 @@ def forget_state(out_dir: Path) -> None:
 def clear_cache(out_dir: Path) -> None:
     """Empty the cache, or remove whatever took its name (a file, a link): the next build
     is full. Its lock stays: a build may be holding it. So do the QR codes: each is checked
-    against its address when read (qrcode.QrCodes), so none can be stale."""
+    against its address when read (qrcode.QrCodes), so none can be stale, and the compiled
+    templates: Jinja compiles a template again when its source differs."""
     folder = cache_folder(out_dir)
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         folder.unlink()
     elif folder.is_dir():
-        _empty(folder, keep={LOCK_FILE, QR_FOLDER})
+        _empty(folder, keep={LOCK_FILE, QR_FOLDER, TEMPLATES_FOLDER})
 
 
 def _empty(folder: Path, keep: set[str]) -> None:
@@ -287,6 +289,18 @@ def qr_folder(out_dir: Path, base_url: str) -> Path:
     if codes.is_dir() and not codes.is_symlink():
         _empty(codes, keep={current})
     return codes / current
+
+
+def compiled_templates_folder(out_dir: Path) -> Path:
+    """Where Jinja keeps the templates it compiled, so a rebuild of one unit does not compile them
+    all again: a folder per generator (its code and its dependencies' versions, Jinja's among
+    them), those of any other dropped. Within it Jinja checks each template's source (SHA-1) and
+    compiles a changed one again."""
+    templates = cache_folder(out_dir) / TEMPLATES_FOLDER
+    current = generator_fingerprint()[:32]
+    if templates.is_dir() and not templates.is_symlink():
+        _empty(templates, keep={current})
+    return templates / current
 
 
 def write_parts(folder: Path, key: str, sections: dict[str, str | bytes]) -> dict[str, str]:

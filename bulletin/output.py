@@ -19,8 +19,8 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from .cache import (BuildState, PartsReader, clear_cache, file_record, forget_state, keep_parts, output_matches,
-                    parts_folder, qr_folder, read_state, write_state)
+from .cache import (BuildState, PartsReader, clear_cache, compiled_templates_folder, file_record, forget_state,
+                    keep_parts, output_matches, parts_folder, qr_folder, read_state, write_state)
 from .layout import INSIDE_SCRATCH, INSIDE_STAGING, JOURNAL, STAMP, beside
 from .messages import _
 from .output_rule import OutputProblem, check_output_folder, read_stamp, stages_inside, stamp_bytes
@@ -144,6 +144,10 @@ class OutputFolder:
         """Where this build reads and keeps the printed pages' QR codes; None at a drive's root,
         where a build keeps no cache."""
         return None if self.inside else qr_folder(self.out_dir, base_url)
+
+    def compiled_templates(self) -> Path | None:
+        """Where this build keeps the templates Jinja compiled; None at a drive's root."""
+        return None if self.inside else compiled_templates_folder(self.out_dir)
 
     @property
     def new_parts(self) -> Path:

@@ -111,8 +111,11 @@ for _called_by_templates in (Translator, Links):  # t('key'), t.status(...), lin
             plain_callable(_method)
 
 
-def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
+def make_environment(template_dirs: list[Path], compiled: Path | None = None) -> jinja2.Environment:
+    """The sandboxed environment every page is rendered in; `compiled`: a folder where compiled
+    templates are kept between builds (output.compiled_templates), or None."""
     environment = _Sandbox(
+        bytecode_cache=_bytecode_cache(compiled),
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder)) for folder in template_dirs]),
         autoescape=True,  # every value from content is escaped unless it passed the Markdown sanitizer
         undefined=jinja2.StrictUndefined,
@@ -135,11 +138,22 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
     return environment
 
 
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # compiled anew each build, as without a cache
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 class Renderer:
-    def __init__(self, site: Site, translator: Translator, template_dirs: list[Path], qr_codes: QrCodes | None = None):
+    def __init__(self, site: Site, translator: Translator, template_dirs: list[Path], qr_codes: QrCodes | None = None,
+                 compiled: Path | None = None):
         self.site = site
         self.translator = translator
-        self.environment = make_environment(template_dirs)
+        self.environment = make_environment(template_dirs, compiled)
         if qr_codes is not None:  # kept in the build cache between builds (qrcode.QrCodes)
             self.environment.globals["page_qr"] = qr_codes.page_svg
         self.units_by_id = {unit.id: unit for unit in site.units}  # of the whole site
