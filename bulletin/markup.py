@@ -90,13 +90,12 @@ class _SafeMarkdown(markdown.Extension):
         md.treeprocessors.register(_ImagesToText(md), "images_to_text", 0)
 
 
-def _new_converter() -> markdown.Markdown:
+@lru_cache(maxsize=1)
+def _converter() -> markdown.Markdown:
+    """Made when first needed (a rebuild with nothing to render never needs it), then reused."""
     # nl2br: staff break lines on purpose; between Chinese characters a
     # soft line break would otherwise render as a stray space.
     return markdown.Markdown(extensions=[_SafeMarkdown(), "nl2br", "sane_lists"], output_format="html")
-
-
-_converter = _new_converter()
 
 
 # One line of text with nothing Markdown or HTML would act on: no inline markup
@@ -236,8 +235,9 @@ def render_markdown(text: str) -> Markup:
     line = _inert_line(text)
     if line is not None:
         return Markup(f"<p>{line}</p>")
-    _converter.reset()
-    html = _converter.convert(text)
+    converter = _converter()
+    converter.reset()
+    html = converter.convert(text)
     clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
                       url_schemes=_URL_SCHEMES, link_rel="noopener noreferrer nofollow")
     return Markup(clean)

@@ -60,8 +60,8 @@ def test_plain_text_strips_formatting():
 
 def _slow(text: str) -> str:
     """What Markdown and the sanitizer make of the text, the shortcut bypassed."""
-    markup._converter.reset()
-    html = markup._converter.convert(text)
+    markup._converter().reset()
+    html = markup._converter().convert(text)
     return nh3.clean(html, tags=markup._ALLOWED_TAGS, attributes=markup._ALLOWED_ATTRIBUTES,
                      url_schemes=markup._URL_SCHEMES, link_rel="noopener noreferrer nofollow")
 
@@ -110,7 +110,7 @@ def test_resuming_after_each_match_renders_as_python_markdown_does():
 
     import yaml
 
-    stock, linear = _stock_converter(), markup._new_converter()
+    stock, linear = _stock_converter(), markup._converter.__wrapped__()
     texts = [project["progress"] for path in sorted(Path(__file__).resolve().parent.parent.glob("content/*/*.yaml"))
              for project in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("projects", [])]
     pieces = list("路灯a b1 .()'\"*_`[]!<>&\\\n-+>#:/") + ["](", "[a](b)", "**", "`x`", "<http://a.b>", "\n\n",
