@@ -234,8 +234,7 @@ class _Build:
 
     def report(self, outcomes: list[UnitOutcome]) -> BuildReport:
         records = self.output.records
-        pages = sum(1 for path in records if path.endswith(".html") and not path.startswith(("pagefind/",
-                                                                                               ASSET_FOLDER + "/")))
+        pages = sum(1 for path in records if path.endswith(".html") and not path.startswith(ASSET_FOLDER + "/"))
         return BuildReport(
             rounds=len(self.site.rounds),
             units=len(self.site.listed_units),

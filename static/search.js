@@ -161,7 +161,7 @@
     // The words a typed term is looked up by, as the index was cut (index_tokens in
     // bulletin/search.py): each pair of Chinese characters exactly; a lone character, and a
     // run of Latin letters or digits, as the beginning of indexed words. A term with neither
-    // (punctuation alone) finds nothing.
+    // (punctuation alone) is skipped.
     var tokens = [];
     var runs = term.match(CJK_RUN) || [];
     for (var r = 0; r < runs.length; r++) {
@@ -199,11 +199,13 @@
     var self = this;
     var wanted = [];
     var tokens = [];
+    var terms = 0;  // the typed terms that have words: a stray "-" or "、" between two words is skipped
     for (var w = 0; w < words.length; w++) {
       var found = termTokens(words[w]);
-      if (!found.length) { done([]); return; }
-      for (var t = 0; t < found.length; t++) { found[t].term = w; tokens.push(found[t]); }
+      for (var t = 0; t < found.length; t++) { found[t].term = terms; tokens.push(found[t]); }
+      if (found.length) { terms += 1; }
     }
+    if (!tokens.length) { done([]); return; }  // punctuation alone finds nothing
     var shards = [];
     for (var s = 0; s < this.m.shards.length; s++) {
       var shard = this.m.shards[s];
@@ -224,7 +226,7 @@
     loadParts(facets, function () {}, function () {});
     loadParts(wanted, function () {
       var hits = [];
-      for (var s = 0; s < shards.length; s++) { hits = hits.concat(self.shardMatches(shards[s], tokens, words.length)); }
+      for (var s = 0; s < shards.length; s++) { hits = hits.concat(self.shardMatches(shards[s], tokens, terms)); }
       hits.sort(function (a, b) { return b.score - a.score || a.unit - b.unit || a.position - b.position; });
       done(hits, shards);
     }, fail);

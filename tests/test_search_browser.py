@@ -102,15 +102,13 @@ def finds(text: str, query: str) -> bool:
     a text holding 宝山 and 山仕家 apart; a run of Latin letters or digits as the beginning of one in the
     text (500 finds 5000, never 15000). The sample's text and the queries are Simplified, so no folding."""
     text = text.lower()
-    words = query.lower().split()
+    words = [word for word in query.lower().split() if CJK_RUN.search(word) or LATIN_RUN.search(word)]
     if not words:
-        return False
-    for word in words:
+        return False  # no query, or punctuation alone: nothing is found
+    for word in words:  # a word of punctuation alone (路灯 - 改造) is skipped
         pieces = [run if len(run) == 1 else run[i:i + 2] for run in CJK_RUN.findall(word)
                   for i in range(max(1, len(run) - 1))]
         latin = LATIN_RUN.findall(word)
-        if not pieces and not latin:
-            return False  # punctuation alone finds nothing
         if not all(piece in text for piece in pieces):
             return False
         if not all(re.search(rf"(?<![0-9a-z]){run}", text) for run in latin):
@@ -526,6 +524,16 @@ def test_group_filter_lists_all_projects_twenty_at_a_time(page, mode, site_url, 
     expect(more).to_be_hidden()
     found = results(page)
     assert [r["href"] for r in found[:PAGE_SIZE]] == [r["href"] for r in first]  # more adds, never reorders
+    assert_one_per_project(found, expected, SAMPLE)
+
+
+def test_a_stray_dash_between_two_words_is_skipped(page, mode, site_url, sample_build):
+    """路灯 - 损坏 is read as 路灯 损坏: a word of punctuation alone between two words finds nothing by itself
+    and must not empty the results."""
+    open_search(page, site_url(sample_build) + "search.html", mode)
+    found = type_query(page, "路灯 - 损坏")
+    expected = matching(SAMPLE, "路灯 损坏")
+    assert expected, "the sample has a project with both words"
     assert_one_per_project(found, expected, SAMPLE)
 
 

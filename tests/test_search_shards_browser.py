@@ -206,9 +206,9 @@ def has(words: set[str], word: str, prefix: bool) -> bool:
 
 def reference(projects: list[Project], query: str) -> list[Project]:
     """The projects a query finds, in search's order."""
-    terms = [term_words(term) for term in fold(query).split()]
-    if not terms or not all(terms):
-        return []  # a term of punctuation alone finds nothing
+    terms = [found for found in (term_words(term) for term in fold(query).split()) if found]
+    if not terms:
+        return []  # no query, or punctuation alone, finds nothing; a term of punctuation between words is skipped
     scored = []
     for project in projects:
         words, title = words_of(project.text()), words_of(project.latest["title"])
@@ -475,7 +475,7 @@ SCENARIOS = (
     # query, one character (the beginning of words), Latin and digits (the beginning of runs), a renamed
     # title (the old one is still searchable), a lead, nothing, punctuation alone
     [(q, {}) for q in ("社区", "路灯", "路灯 改造", "开发区", "開發區", "區", "灯", "led", "LED灯", "5000", "500",
-                       "铺设", "提升工程", "星海社区 修复", "张伟", "不存在xyz", "！！")]
+                       "铺设", "提升工程", "星海社区 修复", "张伟", "不存在xyz", "！！", "路灯 - 改造")]
     # filters alone, from the page and from the index
     + [("", {"round": "第一轮"}), ("", {"status": "本轮未报告"}), ("", {"category": "民生保障"}),
        ("", {"location": "东街"}), ("", {"overdue": "yes"}), ("", {"group": "镇街", "status": "推进中"})]
