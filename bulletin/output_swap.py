@@ -16,7 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .cache import LOCK_FILE, cache_folder
+from .cache import LOCK_FILE, TEMPLATES_FOLDER, cache_folder
 from .files import write_whole
 from .layout import JOURNAL, beside, staging_places
 from .messages import _
@@ -134,10 +134,12 @@ def _remove(path: Path) -> None:
 
 def drop_lone_lock(out_dir: Path) -> None:
     """A build that kept nothing in the cache (it failed, or its output is staged inside)
-    leaves nothing beside the output: not even its lock."""
+    leaves nothing beside the output: not even its lock, nor the templates it compiled."""
     folder = cache_folder(out_dir)
     try:
-        if [path.name for path in folder.iterdir()] == [LOCK_FILE]:
+        names = {path.name for path in folder.iterdir()}
+        if LOCK_FILE in names and names <= {LOCK_FILE, TEMPLATES_FOLDER}:
+            shutil.rmtree(folder / TEMPLATES_FOLDER, ignore_errors=True)
             (folder / LOCK_FILE).unlink()
             folder.rmdir()
     except OSError:

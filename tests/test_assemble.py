@@ -17,7 +17,6 @@ LAYOUT = Joined(b'{"projects":[\n', b",\n", b"\n]}\n")
 def test_a_join_skips_empty_parts_and_separates_the_others():
     assert LAYOUT.join([b"", b'{"a":1}', b"", b'{"b":2}', b""]) == b'{"projects":[\n{"a":1},\n{"b":2}\n]}\n'
     assert json.loads(LAYOUT.join([])) == {"projects": []}
-    assert Joined(b"[", b",", b"]", escape=bytes.upper).join([b"x", b"y"]) == b"[X,Y]"
 
 
 def test_assembling_writes_what_the_join_gives(tmp_path):

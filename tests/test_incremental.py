@@ -854,3 +854,20 @@ def test_a_new_generator_version_invalidates_the_cache(tmp_path, monkeypatch):
     reference = full_build(site, tmp_path, search=False)
     assert tree_diff(tree(reference), old), "the simulated new generator changes nothing: the test proves nothing"
     assert_same_tree(out, reference, f"rebuilt after {name} changed (patched in {[m.__name__ for m in patched]})")
+
+
+def test_compiled_templates_are_kept_and_a_changed_template_is_compiled_again(tmp_path):
+    """A rebuild reuses the templates the last build compiled (kept in the cache, a folder per generator);
+    a template edited since is compiled again: its same-size, one-byte change reaches the pages."""
+    site = copy_sample(tmp_path / "site")
+    out = tmp_path / "inc" / "public"
+    override_template(site)
+    cli_build(site, out)
+    compiled = list((cache_dir(out) / "templates").glob("*/__jinja2_*.cache"))
+    assert len(compiled) >= 10, f"the compiled templates are not kept: {compiled}"
+    assert 'data-v="1"' in (out / f"rounds/{LATEST}/qwbgs.html").read_text(encoding="utf-8")
+    change_template_override(site)
+    cli_build(site, out)
+    page = (out / f"rounds/{LATEST}/qwbgs.html").read_text(encoding="utf-8")
+    assert 'data-v="2"' in page and 'data-v="1"' not in page
+    assert_matches_full(site, out, tmp_path, True, "a template changed, its compiled copy in the cache")
