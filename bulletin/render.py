@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import traceback
 import types
@@ -9,10 +10,12 @@ from pathlib import Path
 
 import jinja2
 import jinja2.sandbox
+import jinja2.bccache
 
 from .charts import TEMPLATE_GLOBALS as CHART_FUNCTIONS
 from .content import STATUSES
 from .govsite import is_overdue, open_info, site_domain
+from .files import write_whole
 from .i18n import Translator
 from .markup import render_markdown
 from .messages import _
@@ -145,7 +148,33 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None  # compiled anew each build, as without a cache
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _CheckedBytecodeCache(folder)
+
+
+class _CheckedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept in a folder, one file each, its SHA-256 first: a file damaged on
+    disk (or not written by us) fails the check and the template is compiled again, never run.
+    (Jinja's own file cache checks the template's source, not the compiled code.)"""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            raw = (self.folder / f"{bucket.key}.cache").read_bytes()
+        except OSError:
+            return
+        checksum, _, code = raw.partition(b"\n")
+        if checksum == hashlib.sha256(code).hexdigest().encode("ascii"):
+            bucket.bytecode_from_string(code)  # which also drops code compiled from another source
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = bucket.bytecode_to_string()
+        try:
+            write_whole(self.folder / f"{bucket.key}.cache",
+                        [hashlib.sha256(code).hexdigest().encode("ascii"), b"\n", code])
+        except OSError:
+            pass  # compiled again by the next build
 
 
 class Renderer:

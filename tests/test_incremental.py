@@ -863,7 +863,7 @@ def test_compiled_templates_are_kept_and_a_changed_template_is_compiled_again(tm
     out = tmp_path / "inc" / "public"
     override_template(site)
     cli_build(site, out)
-    compiled = list((cache_dir(out) / "templates").glob("*/__jinja2_*.cache"))
+    compiled = list((cache_dir(out) / "templates").glob("*/*.cache"))
     assert len(compiled) >= 10, f"the compiled templates are not kept: {compiled}"
     assert 'data-v="1"' in (out / f"rounds/{LATEST}/qwbgs.html").read_text(encoding="utf-8")
     change_template_override(site)
