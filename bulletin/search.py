@@ -116,7 +116,7 @@ def index_tokens(text: str) -> list[str]:
     (星海社区 is 星|海|社区 to one segmenter and 星海|社区 to another, and a village's name must
     always be found). A query of one character matches every token it begins, so the last
     character of a run is a token too; a Latin or digit run in a query matches the runs it
-    begins (c500 finds 5000). static/search.js cuts queries the same way; keep the two in step."""
+    begins (500 finds 5000). static/search.js cuts queries the same way; keep the two in step."""
     folded = to_simplified(text).lower()
     tokens: list[str] = []
     for run in _CJK_RUN.findall(folded):
