@@ -25,6 +25,7 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -48,9 +49,12 @@ def cache_folder(out_dir: Path) -> Path:
     return beside(out_dir, "cache")
 
 
+@lru_cache(maxsize=1)
 def generator_fingerprint() -> str:
     """The generator's own code and data, its dependencies' versions and Python's:
-    a new version of any of them may render the same content differently."""
+    a new version of any of them may render the same content differently. Read once a
+    process (the settings and the compiled templates' folder both ask): the code it
+    describes is the code this process loaded."""
     package = Path(__file__).resolve().parent
     parts: list[str | bytes] = [sys.version]
     for name in GENERATOR_PACKAGES:
