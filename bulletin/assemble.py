@@ -20,8 +20,7 @@ from .pages import ALL_PROJECTS_DATA, round_data_path
 from .search import SEARCH_FOLDER, t2s_script
 
 
-def assembled_files(config: SiteConfig, site: Site, vocabulary: dict[str, list[str]], translator: Translator
-                    ) -> dict[str, tuple[str | None, Joined]]:
+def assembled_files(config: SiteConfig, site: Site, translator: Translator) -> dict[str, tuple[str | None, Joined]]:
     """Each site-wide file made of the units' parts: the section it takes from every unit
     (None: none), and how the file joins them."""
     files: dict[str, tuple[str | None, Joined]] = {

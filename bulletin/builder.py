@@ -41,7 +41,7 @@ from .problems import ContentError
 from .progress import Progress
 from .qrcode import QrCodes
 from .render import Renderer, TemplateProblem
-from .search import filter_vocabulary, shard_count
+from .search import filter_vocabulary, shard_count, vocabulary_positions
 from .unitwork import BuildContext, UnitJob, UnitOutcome, run_units
 
 # Every way a build can fail that is reported as a message, never a traceback.
@@ -134,7 +134,8 @@ class _Build:
         sources, output = self.sources, self.output
         problems = list(sources.problems)
         context = BuildContext(sources.site_dir, output.staging, output.new_parts, self.config, self.translator,
-                               self.renderer, sources.ledger, self.vocabulary, check_only=bool(problems))
+                               self.renderer, sources.ledger, vocabulary_positions(self.vocabulary),
+                               check_only=bool(problems))
         todo = []
         for unit_id, unit in sources.registry.items():
             key = unit_key(self.settings, unit_id, sources.unit_files[unit_id], self.digests)
@@ -216,7 +217,7 @@ class _Build:
         """The open data files, joined from the units' parts."""
         self.progress.stage(pgettext("progress", "open data"))
         dirty = []
-        for path, (section, layout) in assembled_files(self.config, self.site, self.vocabulary, self.translator).items():
+        for path, (section, layout) in assembled_files(self.config, self.site, self.translator).items():
             made_from = part_inputs(self.settings, path, section, self.units_state, self.order)
             if self.freshness.current(path, made_from, [path]):
                 self.output.keep(path)

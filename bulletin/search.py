@@ -184,8 +184,14 @@ class UnitSearch:
     overdue: bool
 
 
-def unit_search(unit_id: str, records: list[SearchRecord], vocabulary: dict[str, list[str]]) -> UnitSearch:
-    index = {kind: {value: i for i, value in enumerate(values)} for kind, values in vocabulary.items()}
+def vocabulary_positions(vocabulary: dict[str, list[str]]) -> dict[str, dict[str, int]]:
+    """Each filter value's position in the vocabulary: how the index refers to it. Made once a build,
+    not once a unit: a province's vocabulary names 2,000 units."""
+    return {kind: {value: i for i, value in enumerate(values)} for kind, values in vocabulary.items()}
+
+
+def unit_search(unit_id: str, records: list[SearchRecord], index: dict[str, dict[str, int]]) -> UnitSearch:
+    """The unit's share of the index; `index`: vocabulary_positions of the site's vocabulary."""
     unit_index = index["unitIds"][unit_id]
     group_index = index["groups"][records[0].group] if records else -1
     categories = sorted({record.category for record in records if record.category})

@@ -76,7 +76,7 @@ class BuildContext:
     translator: Translator | None  # None when only checking
     renderer: Renderer | None
     ledger: tuple[PublishedRound, ...]
-    vocabulary: dict[str, list[str]]
+    positions: dict[str, dict[str, int]]  # search.vocabulary_positions of the filters' values
     check_only: bool = False  # the site already has problems: check each unit's files, build nothing
 
 
@@ -121,7 +121,7 @@ def build_unit(job: UnitJob) -> UnitOutcome:
     unit = site.units[0]
     previous = job.previous_pages
     open_data = unit_open_data(site, unit, context.translator)
-    search = unit_search(unit_id, search_records(site, context.translator), context.vocabulary)
+    search = unit_search(unit_id, search_records(site, context.translator), context.positions)
     for path, data in _unit_files(context, site, unit, open_data, search):
         before = previous.get(path) if previous is not None else None
         outcome.pages[path], written = write_unless_unchanged(context.staging, path, data, before)

@@ -15,7 +15,7 @@ from bulletin.loader import load_site
 from bulletin.i18n import load_translator
 from bulletin.layout import BUNDLED_TEMPLATES
 from bulletin.search import (BUCKETS, bucket_of, filter_vocabulary, index_tokens, search_records, shard_buckets,
-                             shard_files, t2s_script, to_simplified, unit_search)
+                             shard_files, t2s_script, to_simplified, unit_search, vocabulary_positions)
 from conftest import ROOT, run_cli, write_site
 
 def records_for(site_dir):
@@ -84,7 +84,7 @@ def unit_shares(site_dir):
     site, translator, records = records_for(site_dir)
     vocabulary = filter_vocabulary(site, translator)
     return {unit.id: unit_search(unit.id, [r for r in records if r.url.startswith(f"projects/{unit.id}/")],
-                                 vocabulary)
+                                 vocabulary_positions(vocabulary))
             for unit in site.units}, records
 
 
