@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gzip
+import json
 import os
 import queue
 import re
@@ -48,6 +49,22 @@ def readable_bytes(path: Path) -> bytes:
     so a test looking for text that must not leak finds it there too."""
     data = path.read_bytes()
     return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
+# One file of the search index: a classic script that is exactly one call BULLETIN_SEARCH(name, JSON).
+INDEX_PART = re.compile(r'BULLETIN_SEARCH\(("(?:[^"\\]|\\.)*"),(.*)\);\n', re.S)
+
+
+def index_part(data: bytes) -> tuple[str, object]:
+    """(name, data) of one file of the search index, checked to be one inert call: nothing in it
+    could end the script ('</script>', '<!--') or a line of it (U+2028, U+2029) early, and its
+    data is JSON: values, never code."""
+    text = data.decode("utf-8")
+    assert "<" not in text, f"'<' must be escaped in a script: {text[:200]!r}"
+    assert "\u2028" not in text and "\u2029" not in text, text[:200]
+    found = INDEX_PART.fullmatch(text)
+    assert found, f"not one BULLETIN_SEARCH(name, data) call: {text[:160]!r}"
+    return json.loads(found.group(1)), json.loads(found.group(2))
 
 
 def build_site(site: Path, out: Path, *options: str, lang: str | None = "en") -> Path:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import build_site, english_site, write_site, MINIMAL_SITE
+from conftest import build_site, english_site, index_part, write_site, MINIMAL_SITE
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -207,11 +207,8 @@ def test_project_history_has_a_timeline_strip_with_the_not_reported_round(minima
 
 
 def search_payload(path: Path):
-    """The data of one file of the search index, a script `BULLETIN_SEARCH("name", <json>);`."""
-    script = path.read_text(encoding="utf-8").strip()
-    assert script.startswith("BULLETIN_SEARCH(") and script.endswith(");"), script[:80]
-    name, data = json.loads("[" + script[len("BULLETIN_SEARCH("):-len(");")] + "]")
-    return data
+    """The data of one file of the search index (conftest.index_part)."""
+    return index_part(path.read_bytes())[1]
 
 
 def searched_statuses(out: Path) -> dict[str, str]:

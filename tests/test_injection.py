@@ -36,7 +36,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import MINIMAL_SITE, run_cli, serve_folder, write_site
+from conftest import MINIMAL_SITE, index_part, run_cli, serve_folder, write_site
 
 try:
     from playwright.sync_api import expect
@@ -497,9 +497,6 @@ def test_open_data_csv_holds_the_payloads_as_text(built):
 
 
 # A part of the search index: one call, its name a JSON string, its data JSON, and nothing else.
-INDEX_PART = re.compile(r'BULLETIN_SEARCH\(("[^"\\<]*"),(.*)\);\n', re.S)
-
-
 def index_parts(out: Path) -> dict[str, object]:
     """Every part of a site's search index, {name: data}, each file checked to be one inert call."""
     parts = {}
@@ -507,14 +504,9 @@ def index_parts(out: Path) -> dict[str, object]:
         relative = path.relative_to(out / "search").as_posix()
         if relative == "t2s.js":  # the character table, no content in it
             continue
-        raw = path.read_text(encoding="utf-8")
-        assert "<" not in raw, f"{relative}: '<' must be escaped in a script ('</script>', '<!--')"
-        assert "\u2028" not in raw and "\u2029" not in raw, relative
-        call = INDEX_PART.fullmatch(raw)
-        assert call, f"{relative}: not one BULLETIN_SEARCH(name, data) call: {raw[:160]!r}"
-        name = json.loads(call.group(1))
+        name, data = index_part(path.read_bytes())  # one inert call, its data JSON: values, never code
         assert name == relative.removesuffix(".js"), relative
-        parts[name] = json.loads(call.group(2))  # JSON: values, never code
+        parts[name] = data
     return parts
 
 

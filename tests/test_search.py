@@ -16,7 +16,7 @@ from bulletin.i18n import load_translator
 from bulletin.layout import BUNDLED_TEMPLATES
 from bulletin.search import (BUCKETS, bucket_of, filter_vocabulary, index_tokens, search_records, shard_buckets,
                              shard_files, t2s_script, to_simplified, unit_search, vocabulary_positions)
-from conftest import ROOT, run_cli, write_site
+from conftest import ROOT, index_part, run_cli, write_site
 
 def records_for(site_dir):
     site = load_site(site_dir)
@@ -127,19 +127,12 @@ def test_unit_search_lists_each_word_by_position_and_title_and_the_facets_by_ind
         ["projects/jsj/lvhua.html", "小区绿化提升", "已种植树木三百株。", 2, 1, 0]]
 
 
-PART = re.compile(r'BULLETIN_SEARCH\(("(?:[^"\\]|\\.)*"),(.*)\);\n', re.S)
-
-
 def script_payload(data: bytes, name: str):
-    """The data of one part of the index: a classic script that is exactly one call of
-    BULLETIN_SEARCH(name, JSON) (JSON is JavaScript), with nothing that could end the script or
-    a line of it early."""
-    text = data.decode("utf-8")
-    assert "<" not in text and "\u2028" not in text and "\u2029" not in text, text[:200]
-    found = PART.fullmatch(text)
-    assert found, f"not one BULLETIN_SEARCH call: {text[:120]!r}"
-    assert json.loads(found.group(1)) == name
-    return json.loads(found.group(2))
+    """The data of one part of the index, which must be named `name` (conftest.index_part checks
+    that it is one inert call)."""
+    found, payload = index_part(data)
+    assert found == name
+    return payload
 
 
 def test_shard_files_join_the_units_shares_in_order_and_the_mask_names_exactly_them():
