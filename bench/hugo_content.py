@@ -13,11 +13,15 @@ files, data/site.yaml, and one Markdown file per page our build writes:
     content/rounds/<round>/<unit>.md       -> rounds/<round>/<unit>.html
     content/units/<unit>.md                -> units/<unit>.html
     content/projects/<unit>/<project>.md   -> projects/<unit>/<project>.html
+    content/units/all.md                   -> units/index.html    (every unit with its latest list)
 
 Each page's data is in its YAML front matter (what a Hugo user would do); derived values that a
 Hugo template cannot compute without scanning every page (histories, changes between rounds,
-projects not reported, counts) are computed here, so Hugo's build time covers parsing the front
-matter, Markdown, templates and writing, but not the loading and checking our build also does.
+projects not reported, counts per status, the rounds before and after) are computed here, so Hugo's
+build time covers parsing the front matter, Markdown, templates and writing, but not the loading and
+checking our build also does. What a page draws from those values is drawn by Hugo's templates, as
+ours draw it: totals summed from the counts, the SVG charts' geometry (bulletin/charts.py) computed
+with Hugo's math functions, completion rates, 逾期 (overdue) from `due` and the round's date.
 Prints the number of pages and the seconds spent.
 """
 
@@ -41,6 +45,7 @@ from bulletin.loader import load_site  # noqa: E402
 from bulletin.content import STATUSES  # noqa: E402
 from bulletin.i18n import load_translator  # noqa: E402
 from bulletin.render import format_change_value  # noqa: E402
+from bulletin.govsite import open_info  # noqa: E402
 
 SKELETON = BENCH / "hugo"
 STATUS_ORDER = tuple(STATUSES) + ("not_reported",)
@@ -55,8 +60,19 @@ def round_data(rnd) -> dict:
     return {"id": rnd.id, "title": rnd.title, "date": rnd.date.isoformat()}
 
 
+def round_ref(rnd) -> dict | None:
+    return {"id": rnd.id, "title": rnd.title} if rnd else None
+
+
+def neighbours(rounds: list, position: int) -> dict:
+    """The rounds before and after rounds[position] (the benchmark has no draft rounds)."""
+    return {"previous_round": round_ref(rounds[position - 1] if position > 0 else None),
+            "next_round": round_ref(rounds[position + 1] if position + 1 < len(rounds) else None)}
+
+
 def counts_list(counts: Counter, keep_zero: bool = True) -> list[dict]:
-    return [{"status": status, "n": counts.get(status, 0)} for status in STATUS_ORDER
+    # "count", not "n": YAML 1.1 (Hugo's parser) reads the key n as the boolean false
+    return [{"status": status, "count": counts.get(status, 0)} for status in STATUS_ORDER
             if keep_zero or counts.get(status, 0)]
 
 
@@ -72,6 +88,18 @@ def entry_data(entry) -> dict:
                           "done": number(entry.target.done), "unit": entry.target.unit}
     if entry.updated:
         data["updated"] = entry.updated.isoformat()
+    if entry.due:
+        data["due"] = entry.due
+    return data
+
+
+def footer_data(footer) -> dict | None:
+    """site.yaml footer: its fields that are set, and the police record's digits; None without one."""
+    if not footer:
+        return None
+    data = {name: getattr(footer, name) for name in footer.__dataclass_fields__ if getattr(footer, name)}
+    if footer.police_code:
+        data["police_code"] = footer.police_code
     return data
 
 
@@ -101,7 +129,10 @@ def convert(site_dir: Path, hugo_dir: Path) -> int:
         "round_titles_newest_first": [rnd.title for rnd in reversed(site.rounds)],
         "unit_names": [unit.name for unit in site.units], "groups": list(site.groups),
         "statuses": list(STATUSES),
+        "footer": footer_data(site.config.footer),
     }
+    if site.config.base_url:
+        site_data["base_url"] = site.config.base_url
     (hugo_dir / "data" / "site.yaml").write_text(
         yaml.dump(site_data, Dumper=Dumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
@@ -114,8 +145,10 @@ def convert(site_dir: Path, hugo_dir: Path) -> int:
 
     # home
     latest_units = site.round_units(latest.id)
-    total = sum(len(ur.entries) for ur in latest_units)
     counts = sum((Counter(ur.counts) for ur in latest_units), Counter())
+    total = sum(counts.values())  # as ours: the projects not reported this round included
+    round_counts = [(rnd, sum((Counter(ur.counts) for ur in site.round_units(rnd.id)), Counter()))
+                    for rnd in site.rounds]
     page(content / "_index.md", {
         "title": site.config.title,
         "round": round_data(latest), "total": total,
@@ -123,19 +156,26 @@ def convert(site_dir: Path, hugo_dir: Path) -> int:
         "counts": counts_list(counts),
         "unit_rows": [{"id": ur.unit.id, "name": ur.unit.name, "group": ur.unit.group, "count": len(ur.entries),
                        "counts": counts_list(ur.counts)} for ur in latest_units],
-        "round_totals": [{"round": round_data(rnd), "count": sum(len(ur.entries) for ur in site.round_units(rnd.id))}
-                         for rnd in reversed(site.rounds)],
+        "round_totals": [{"round": round_data(rnd), "count": sum(each.values())}
+                         for rnd, each in reversed(round_counts)],
+        "round_counts": [{"round": round_ref(rnd), "counts": counts_list(each)} for rnd, each in round_counts],
     })
     page(content / "search.md", {"title": translator("search_page_title"), "layout": "search",
                                  "url": "/search.html", "trail": [{"label": translator("nav_search")}]})
 
-    for rnd in site.rounds:
+    for position, rnd in enumerate(site.rounds):
         unit_rounds = site.round_units(rnd.id)
         round_counts = sum((Counter(ur.counts) for ur in unit_rounds), Counter())
+        info = open_info(site.config, rnd.id)
         page(content / "rounds" / rnd.id / "bulletin.md", {
             "title": rnd.title, "layout": "round", "url": f"/rounds/{rnd.id}/index.html",
             "trail": [{"label": rnd.title}],
-            "round": round_data(rnd), "total": sum(len(ur.entries) for ur in unit_rounds),
+            "round": round_data(rnd), "total": sum(round_counts.values()),
+            "open_info": {name: value for name, value in (("index_number", info.index_number),
+                          ("subject", info.subject), ("document_number", info.document_number)) if value},
+            **({"intro": rnd.intro} if rnd.intro else {}),
+            "overdue": sum(ur.overdue for ur in unit_rounds),
+            **neighbours(site.rounds, position),
             "counts": counts_list(round_counts),
             "groups": [{"group": group, "units": [
                 {"id": ur.unit.id, "name": ur.unit.name, "count": len(ur.entries),
@@ -145,18 +185,21 @@ def convert(site_dir: Path, hugo_dir: Path) -> int:
         })
         for ur in unit_rounds:
             unit = ur.unit
+            with_pages = [each for each in site.rounds if (each.id, unit.id) in site.unit_rounds]
             page(content / "rounds" / rnd.id / f"{unit.id}.md", {
                 "title": f"{unit.name}（{rnd.title}）", "layout": "unit_round",
                 "url": f"/rounds/{rnd.id}/{unit.id}.html",
                 "trail": [{"label": rnd.title, "href": f"/rounds/{rnd.id}/index.html"}, {"label": unit.name}],
                 "round": round_data(rnd), "unit": {"id": unit.id, "name": unit.name},
+                **neighbours(with_pages, with_pages.index(rnd)),
                 "counts": counts_list(ur.counts, keep_zero=False), "submitted": ur.submitted,
                 "entries": [{"number": e.number, "project_id": e.project_id, "title": e.title,
                              "has_history": (unit.id, e.project_id) in site.histories, **entry_data(e)}
                             for e in ur.entries],
                 "missing": [{"project_id": step.last.project_id, "title": step.last.title,
                              "last_round": next(r.title for r in site.rounds if r.id == step.last.round_id),
-                             "last_status": step.last.status} for step in ur.missing],
+                             "last_status": step.last.status, **({"due": step.last.due} if step.last.due else {})}
+                            for step in ur.missing],
             })
 
     for unit in site.units:
@@ -172,7 +215,9 @@ def convert(site_dir: Path, hugo_dir: Path) -> int:
                             for ur in reversed(rounds)],
             "projects": [{"id": h.project_id, "title": h.latest.title, "status": h.latest.status,
                           "reported": h.latest_step.reported, "latest_report": h.latest_reported_round.title,
-                          "first_round": h.first_round.title} for h in histories],
+                          "first_round": h.first_round.title,
+                          **({"due": h.latest.due, "on": h.latest_step.round.date.isoformat()} if h.latest.due else {})}
+                         for h in histories],
         })
         for h in histories:
             steps = []
@@ -195,6 +240,18 @@ def convert(site_dir: Path, hugo_dir: Path) -> int:
                 "first_round": round_data(h.first_round), "latest_reported_round": round_data(h.latest_reported_round),
                 "steps": steps,
             })
+    units_groups: dict[str, list[dict]] = {group: [] for group in site.groups}
+    for unit in site.units:
+        shown = [site.unit_rounds[(rnd.id, unit.id)] for rnd in site.rounds if (rnd.id, unit.id) in site.unit_rounds]
+        if shown:
+            units_groups.setdefault(unit.group, []).append({
+                "id": unit.id, "name": unit.name, "latest": round_ref(shown[-1].round),
+                "counts": counts_list(shown[-1].counts, keep_zero=False), "submitted": shown[-1].submitted})
+    page(content / "units" / "all.md", {
+        "title": translator("all_units"), "layout": "units", "url": "/units/index.html",
+        "trail": [{"label": translator("all_units")}],
+        "groups": [{"group": group, "units": units} for group, units in units_groups.items() if units],
+    })
     return pages
 
 
