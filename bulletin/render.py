@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
+import inspect
 import re
 import traceback
 import types
@@ -11,6 +14,8 @@ from pathlib import Path
 import jinja2
 import jinja2.sandbox
 import jinja2.bccache
+import jinja2.compiler
+import jinja2.nodes
 
 from .charts import TEMPLATE_GLOBALS as CHART_FUNCTIONS
 from .content import STATUSES
@@ -74,17 +79,62 @@ def change_diff(change: Change) -> tuple[Segment, ...] | None:
     return segments
 
 
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's compiler, but an {% include %} hands on the included template's output with
+    `yield from` rather than a Python loop that yields each piece again: a piece of a status
+    badge in an entry in a history step passes through five templates on its way out."""
+
+    def visit_Include(self, node: jinja2.nodes.Include, frame) -> None:
+        if not node.with_context or node.ignore_missing or frame.buffer is not None or self.environment.is_async:
+            return super().visit_Include(node, frame)  # the cases the loop is there for
+        if isinstance(node.template, jinja2.nodes.Const) and isinstance(node.template.value, str):
+            load = "get_template"
+        elif isinstance(node.template, (jinja2.nodes.Tuple, jinja2.nodes.List)) or (
+                isinstance(node.template, jinja2.nodes.Const) and isinstance(node.template.value, (tuple, list))):
+            load = "select_template"
+        else:
+            load = "get_or_select_template"
+        self.writeline(f"template = environment.{load}(", node)
+        self.visit(node.template, frame)
+        self.write(f", {self.name!r})")
+        self.writeline("yield from template.root_render_func(template.new_context(context.get_all(), True, "
+                       f"{self.dump_local_context(frame)}))")
+
+
 class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
     """Jinja2's sandbox: a district's templates may format what they are given, never
     reach Python's internals (`cycler.__init__.__globals__.os`) to run code or read files.
 
-    Whether an attribute is safe depends only on its name and the kind of object it is
-    asked of (jinja2.sandbox.is_internal_attribute), so the answer is kept per (type,
-    name): a page reads the same few attributes thousands of times."""
+    A page reads the same few attributes and calls the same few functions thousands of times,
+    so what the sandbox decides is kept: whether an attribute is safe depends only on its name
+    and the kind of object it is asked of (jinja2.sandbox.is_internal_attribute), and a data
+    field of our own model, a key of a plain dict or one of our template functions is read or
+    called straight away once the sandbox has let it through."""
+
+    code_generator_class = _CodeGenerator
 
     def __init__(self, **options):
         super().__init__(**options)
         self._safe: dict[tuple[type, str], bool] = {}
+        self._plain_reads: dict[tuple[type, str], int] = {}
+        self._loaded: dict[str, jinja2.Template] = {}
+
+    def make_globals(self, d):
+        # A plain dict, not Jinja's ChainMap over the environment's globals: every page and every
+        # include copies or lists the globals, and a ChainMap is slow to list. Our globals are all
+        # set before the first template is loaded (make_environment, Renderer), so nothing is lost.
+        return {**self.globals, **(d or {})}
+
+    def get_template(self, name, parent=None, globals=None):
+        # Every {% include %} asks for its template again: once loaded, it is answered here.
+        if globals is None and isinstance(name, str):
+            if parent is not None:
+                name = self.join_path(name, parent)
+            template = self._loaded.get(name)
+            if template is None:
+                template = self._loaded[name] = super().get_template(name)
+            return template
+        return super().get_template(name, parent, globals)
 
     def is_safe_attribute(self, obj, attr, value) -> bool:
         key = (type(obj), attr)
@@ -93,21 +143,70 @@ class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
             safe = self._safe[key] = super().is_safe_attribute(obj, attr, value)
         return safe
 
+    def getattr(self, obj, attribute):
+        key = (type(obj), attribute)
+        read = self._plain_reads.get(key)
+        if read is _FIELD:
+            return getattr(obj, attribute)
+        if read is _KEY:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass  # undefined, said the way Jinja says it
+        value = super().getattr(obj, attribute)
+        if read is None:
+            self._plain_reads[key] = _plain_read(type(obj), attribute)
+        return value
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
+        kind = type(__obj)
+        if kind in _PLAIN_TYPES or (kind in _FUNCTION_TYPES and getattr(__obj, "__func__", __obj) in _PLAIN_FUNCTIONS):
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:  # as jinja2.runtime.Context.call answers it
+                return __context.environment.undefined("value was undefined because a callable raised a "
+                                                       "StopIteration exception")
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+_FIELD, _KEY, _CHECKED = 1, 2, 3
+
+
+def _plain_read(kind: type, attribute: str) -> int:
+    """_FIELD: a public field, property or method of one of our own classes (data, or a
+    method of ours); _KEY: a key of a plain dict that no dict method shadows; _CHECKED: ask
+    the sandbox each time (anything else: Python's own types, Jinja's, names with `_`)."""
+    if kind is dict:
+        return _CHECKED if hasattr(dict, attribute) else _KEY
+    if not kind.__module__.startswith("bulletin.") or attribute.startswith("_"):
+        return _CHECKED
+    if dataclasses.is_dataclass(kind) and attribute in {field.name for field in dataclasses.fields(kind)}:
+        return _FIELD
+    declared = inspect.getattr_static(kind, attribute, None)
+    return _FIELD if isinstance(declared, (property, functools.cached_property, types.FunctionType)) else _CHECKED
+
 
 # Jinja asks every callable a template calls whether it takes the context (jinja_pass_arg) and the
 # sandbox whether it is unsafe (unsafe_callable, alters_data): hundreds of thousands of calls a
 # city, each a failed attribute lookup (a raised AttributeError) unless the answer is there.
-# Our template functions and the classes templates call into (Translator, Links) answer at once.
+# Our template functions and the classes templates call into (Translator, Links) answer at once,
+# and the sandbox calls them without asking (_Sandbox.call).
 PLAIN_CALLABLE = {"jinja_pass_arg": None, "unsafe_callable": False, "alters_data": False}
+_PLAIN_FUNCTIONS: set = set()
+_PLAIN_TYPES = {Translator, Links}
+_FUNCTION_TYPES = {types.FunctionType, types.MethodType}
 
 
 def plain_callable(function):
     for name, value in PLAIN_CALLABLE.items():
         setattr(function, name, value)
+    _PLAIN_FUNCTIONS.add(function)
     return function
 
 
-for _called_by_templates in (Translator, Links):  # t('key'), t.status(...), link.to(...) and the like
+for _called_by_templates in _PLAIN_TYPES:  # t('key'), t.status(...), link.to(...) and the like
     plain_callable(_called_by_templates)
     for _method in vars(_called_by_templates).values():
         if isinstance(_method, types.FunctionType):

@@ -90,6 +90,13 @@ PAYLOADS = [
     "{{ config.__class__.__init__.__globals__ }}",
     "{% set x = namespace() %}{{ x.__init__.__globals__ }}",
     "{{ t.__self__ }}{{ link.__dict__ }}",
+    # what the sandbox lets through without asking again (render._Sandbox): our template
+    # functions, their bound methods and our data classes' fields must still guard their insides
+    "{{ t.status('completed') }}{{ t.status.__func__.__globals__ }}",
+    "{{ link.to('index.html') }}{{ link.to.__globals__['os'] }}",
+    "{{ config.title }}{{ config.__dataclass_fields__ }}",
+    "{{ site.units[0].name }}{{ site.units[0].__class__.__init__.__globals__ }}",
+    "{{ '{0.__class__.__init__.__globals__}'.format(config) }}",
 ]
 
 
