@@ -265,8 +265,8 @@ def _warnings(sources: SiteSources, units, publishing: str | None = None) -> tup
     """The site's warnings and the units' (each unit's, computed when it was built, maybe by an
     earlier build). Today's date is read here only, for a round dated in the future: it never
     reaches what is built."""
-    site = site_file_warnings(sources.site_dir, sources.document, [r.id for r in sources.config.rounds],
-                              dt.date.today(), publishing)
+    site = site_file_warnings(sources.site_dir, sources.document, sources.tree.registry,
+                              [r.id for r in sources.config.rounds], dt.date.today(), publishing)
     return all_warnings(site, [unit.warnings for unit in units])
 
 

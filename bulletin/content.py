@@ -122,6 +122,9 @@ class ContentTree:
     units: tuple[dict, ...]
     files: dict[str, tuple[SourceFile, ...]]  # unit id -> its files, oldest round first
     problems: tuple[Problem, ...]
+    # units.yaml as read (None: missing or unreadable), for the warnings that locate in it:
+    # a province's registry is not parsed twice
+    registry: tuple[Path, SourceDocument] | None = None
 
 
 def scan_content(site_dir: Path, config: SiteConfig, site_document: SourceDocument,
@@ -130,7 +133,7 @@ def scan_content(site_dir: Path, config: SiteConfig, site_document: SourceDocume
     each unit's files can then be read on their own (in parallel, or only when changed)."""
     problems: list[Problem] = []
     content_dir = site_dir / CONTENT
-    units = _load_units(site_dir, content_dir, problems)
+    units, registry = _load_units(site_dir, problems)
     unit_ids = {unit["id"] for unit in units}
     round_ids = [r.id for r in config.rounds]
 
@@ -168,27 +171,28 @@ def scan_content(site_dir: Path, config: SiteConfig, site_document: SourceDocume
                     found.setdefault(source.unit_id, []).append(source)
     order = {round_id: index for index, round_id in enumerate(round_ids)}
     files = {unit_id: tuple(sorted(sources, key=lambda s: order[s.round_id])) for unit_id, sources in found.items()}
-    return ContentTree(tuple(units), files, tuple(problems))
+    return ContentTree(tuple(units), files, tuple(problems), registry)
 
 
-def _load_units(site_dir: Path, content_dir: Path, problems: list[Problem]) -> list[dict]:
+def _load_units(site_dir: Path, problems: list[Problem]) -> tuple[list[dict], tuple[Path, SourceDocument] | None]:
+    """The registry's units (none when it cannot be used), and the file as read."""
     path = site_dir / UNITS_FILE
     if not path.is_file() and (site_dir / UNITS_FILE_YML).is_file():
         path = site_dir / UNITS_FILE_YML
     if not path.is_file():
         problems.append(Problem(Location("content/units.yaml", 1, 1), "",
                                 _("missing: list the units here as 'units:' with id, name and group")))
-        return []
+        return [], None
     try:
         document = read_yaml_file(path, site_dir)
     except ContentError as error:
         problems += error.problems
-        return []
+        return [], None
     data, found = check_document(document, UNITS_FILE_SCHEMA, N_("unit registry"))
     problems += found + _duplicate_ids(document, "units", "unit")
     if data is None:
-        return []
-    return data["units"]
+        return [], (path, document)
+    return data["units"], (path, document)
 
 
 def _scan_round(folder: Path, unit_ids: set[str], problems: list[Problem]) -> list[SourceFile]:

@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .content import CORRECTION_SCHEMA, PROJECT_SCHEMA, UnitFile
-from .layout import SITE_FILE, UNITS_FILE, UNITS_FILE_YML
+from .layout import SITE_FILE
 from .messages import N_, _
 from .model import CLOSED_STATUSES
-from .problems import ContentError, Location, printable, shown_field
-from .source import SourceDocument, read_yaml_file
+from .problems import Location, printable, shown_field
+from .source import SourceDocument
 
 # What each kind of warning says; {placeholders} are filled from the warning's values.
 MESSAGES = {
@@ -452,21 +452,13 @@ def site_warnings(site: tuple[SourceDocument, str | None], registry: tuple[Sourc
     return tuple(sorted(set(found)))
 
 
-def site_file_warnings(site_dir: Path, site_document: SourceDocument, round_ids: Iterable[str],
-                       today: dt.date, publishing: str | None = None) -> tuple[ContentWarning, ...]:
-    """site_warnings of the site's files as they are on disk (units.yaml read again for its
-    positions: the registry keeps only its values)."""
-    registry = None
-    for name in (UNITS_FILE, UNITS_FILE_YML):  # the one content.scan_content reads
-        path = site_dir / name
-        if path.is_file():
-            try:
-                document = read_yaml_file(path, site_dir)
-            except ContentError:  # reported as a problem already
-                break
-            registry = (document, document_text(path, document))
-            break
-    return site_warnings((site_document, document_text(site_dir / SITE_FILE, site_document)), registry,
+def site_file_warnings(site_dir: Path, site_document: SourceDocument, registry: tuple[Path, SourceDocument] | None,
+                       round_ids: Iterable[str], today: dt.date,
+                       publishing: str | None = None) -> tuple[ContentWarning, ...]:
+    """site_warnings of site.yaml and of units.yaml (`registry`: its path and document, as
+    content.scan_content read it; None when it could not be read)."""
+    registry_texts = (registry[1], document_text(*registry)) if registry is not None else None
+    return site_warnings((site_document, document_text(site_dir / SITE_FILE, site_document)), registry_texts,
                          round_ids, today, publishing)
 
 

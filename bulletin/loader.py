@@ -10,6 +10,7 @@ for the whole site, for the commands that need it whole.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from .config import RoundConfig, SiteConfig, load_site_config
@@ -36,14 +37,14 @@ class SiteSources:
     problems: tuple[Problem, ...]
     left_out: tuple[RoundConfig, ...] = ()  # the draft rounds a build without drafts leaves out
 
-    @property
+    @cached_property  # asked once per unit by a build: made once, not 2,000 times at a province
     def unit_files(self) -> dict[str, tuple[SourceFile, ...]]:
         """Every registered unit, and every unit with files (a broken registry's files are
         still checked), with its files, oldest round first."""
         units = [unit["id"] for unit in self.tree.units] + list(self.tree.files)
         return {unit_id: self.tree.files.get(unit_id, ()) for unit_id in dict.fromkeys(units)}
 
-    @property
+    @cached_property
     def registry(self) -> dict[str, dict]:
         """Each unit's entry in units.yaml; a unit with files but no entry stands for itself."""
         entries = {unit["id"]: unit for unit in self.tree.units}
