@@ -147,8 +147,11 @@ class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
         key = (type(obj), attribute)
         read = self._plain_reads.get(key)
         if read is _FIELD:
-            return getattr(obj, attribute)
-        if read is _KEY:
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass  # a property that failed: as the sandbox says it
+        elif read is _KEY:
             try:
                 return obj[attribute]
             except KeyError:
@@ -160,7 +163,8 @@ class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
         kind = type(__obj)
-        if kind in _PLAIN_TYPES or (kind in _FUNCTION_TYPES and getattr(__obj, "__func__", __obj) in _PLAIN_FUNCTIONS):
+        if (kind in _PLAIN_TYPES or (kind is types.FunctionType and __obj in _PLAIN_FUNCTIONS)
+                or (kind is types.MethodType and __obj.__func__ in _PLAIN_FUNCTIONS)):
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
             try:
@@ -196,7 +200,6 @@ def _plain_read(kind: type, attribute: str) -> int:
 PLAIN_CALLABLE = {"jinja_pass_arg": None, "unsafe_callable": False, "alters_data": False}
 _PLAIN_FUNCTIONS: set = set()
 _PLAIN_TYPES = {Translator, Links}
-_FUNCTION_TYPES = {types.FunctionType, types.MethodType}
 
 
 def plain_callable(function):

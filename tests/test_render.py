@@ -46,6 +46,10 @@ class Record:
     def doubled(self) -> int:
         return self.count * 2
 
+    @property
+    def broken(self) -> int:
+        raise AttributeError("no such value")
+
     def greeting(self, name: str) -> str:
         return f"{self.title}, {name}"
 
@@ -77,7 +81,7 @@ def test_fields_properties_methods_and_dict_keys_read_as_jinja_reads_them(tmp_pa
     ours, plain = _environments(tmp_path)
     template = ("{{ r.title }} {{ r.count }} {{ r.doubled }} {{ r.greeting('区') }} {{ d.title }} "
                 "{{ d['count'] }} {{ d.items()|list|length }} {{ d.get('title') }}"
-                "{% for x in [r, r] %}{{ x.title }}{% endfor %}{{ d.missing is defined }}")
+                "{% for x in [r, r] %}{{ x.title }}{% endfor %}{{ d.missing is defined }}{{ r.broken is defined }}")
     values = {"r": Record("<标题>", 3), "d": {"title": "字典", "count": 2, "items": "shadowed by the method"}}
     for _ in range(2):  # the second time from what the sandbox remembered
         assert ours.from_string(template).render(values) == plain.from_string(template).render(values)
