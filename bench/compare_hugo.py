@@ -47,7 +47,7 @@ def html_pages(folder: Path) -> dict[str, Path]:
     pages = {}
     for path in folder.rglob("*.html"):
         url = path.relative_to(folder).as_posix()
-        if not url.startswith(("static/", "search/", "pagefind/")):
+        if not url.startswith(("static/", "search/")):
             pages[url] = path
     return pages
 

@@ -147,8 +147,8 @@ def convert(site_dir: Path, hugo_dir: Path) -> int:
     latest_units = site.round_units(latest.id)
     counts = sum((Counter(ur.counts) for ur in latest_units), Counter())
     total = sum(counts.values())  # as ours: the projects not reported this round included
-    round_counts = [(rnd, sum((Counter(ur.counts) for ur in site.round_units(rnd.id)), Counter()))
-                    for rnd in site.rounds]
+    counts_by_round = [(rnd, sum((Counter(ur.counts) for ur in site.round_units(rnd.id)), Counter()))
+                       for rnd in site.rounds]
     page(content / "_index.md", {
         "title": site.config.title,
         "round": round_data(latest), "total": total,
@@ -157,15 +157,14 @@ def convert(site_dir: Path, hugo_dir: Path) -> int:
         "unit_rows": [{"id": ur.unit.id, "name": ur.unit.name, "group": ur.unit.group, "count": len(ur.entries),
                        "counts": counts_list(ur.counts)} for ur in latest_units],
         "round_totals": [{"round": round_data(rnd), "count": sum(each.values())}
-                         for rnd, each in reversed(round_counts)],
-        "round_counts": [{"round": round_ref(rnd), "counts": counts_list(each)} for rnd, each in round_counts],
+                         for rnd, each in reversed(counts_by_round)],
+        "round_counts": [{"round": round_ref(rnd), "counts": counts_list(each)} for rnd, each in counts_by_round],
     })
     page(content / "search.md", {"title": translator("search_page_title"), "layout": "search",
                                  "url": "/search.html", "trail": [{"label": translator("nav_search")}]})
 
-    for position, rnd in enumerate(site.rounds):
+    for position, (rnd, round_counts) in enumerate(counts_by_round):
         unit_rounds = site.round_units(rnd.id)
-        round_counts = sum((Counter(ur.counts) for ur in unit_rounds), Counter())
         info = open_info(site.config, rnd.id)
         page(content / "rounds" / rnd.id / "bulletin.md", {
             "title": rnd.title, "layout": "round", "url": f"/rounds/{rnd.id}/index.html",
